@@ -64,5 +64,10 @@ pub use global::{configure, default_config, issue_token};
 pub use issue::Issuer;
 pub use issue::algorithm::Algorithm;
 
+// The README's Rust examples compile as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 /// This crate's version, e.g. `"0.1.0"`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

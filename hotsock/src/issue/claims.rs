@@ -2,13 +2,7 @@
 //! them (`defaults.merge(claims)`): defaults first in their fixed order, a caller claim with a default's name
 //! replacing that default's value in place, then the caller's other claims in the caller's order.
 
-use std::borrow::Cow;
-use std::fmt;
-
-use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
-
+use super::capture::{Captured, capture};
 use crate::error::{Error, Result};
 
 /// The default claims an [`Issuer`](crate::Issuer) adds, pre-serialized where they do not change per token.
@@ -27,6 +21,11 @@ pub(crate) struct Defaults {
 
 impl Defaults {
     /// Whether a default claim of this name is added (and so already written in its place).
+    /// Like `adds`, for a name as JSON (quotes included).
+    fn adds_json(&self, json_name: &[u8]) -> bool {
+        json_name.len() == 5 && self.adds(std::str::from_utf8(&json_name[1..4]).unwrap_or_default())
+    }
+
     fn adds(&self, name: &str) -> bool {
         match name {
             "aud" => self.aud.is_some(),
@@ -39,57 +38,17 @@ impl Defaults {
     }
 }
 
-/// The top-level members of the caller's claims, in order, values kept as the JSON the caller's
-/// `Serialize` produced.
-struct Members<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+/// The default claims, in the gem's order, with their names as JSON.
+const DEFAULT_NAMES: [(&str, &[u8]); 5] = [
+    ("aud", br#""aud""#),
+    ("iat", br#""iat""#),
+    ("iss", br#""iss""#),
+    ("jti", br#""jti""#),
+    ("exp", br#""exp""#),
+];
 
-impl<'de> Deserialize<'de> for Members<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor;
-        impl<'de> Visitor<'de> for ObjectVisitor {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8));
-                while let Some(Name(name)) = map.next_key()? {
-                    members.push((name, map.next_value::<&'de RawValue>()?));
-                }
-                Ok(Members(members))
-            }
-        }
-        deserializer.deserialize_map(ObjectVisitor)
-    }
-}
-
-/// A member name, borrowed from the JSON unless it held escapes.
-struct Name<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Name<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NameVisitor;
-        impl<'de> Visitor<'de> for NameVisitor {
-            type Value = Name<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a claim name")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Name(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Name(Cow::Owned(v.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(NameVisitor)
-    }
-}
-
-/// The default claims, in the gem's order.
-const DEFAULT_NAMES: [&str; 5] = ["aud", "iat", "iss", "jti", "exp"];
-
-/// Claims that RFC 7519 defines as NumericDate: a JSON number of seconds since the epoch.
-const TIME_CLAIMS: [&str; 3] = ["exp", "nbf", "iat"];
+/// Claims that RFC 7519 defines as NumericDate (a JSON number of seconds since the epoch), as JSON names.
+const TIME_CLAIMS: [&[u8]; 3] = [b"\"exp\"", b"\"nbf\"", b"\"iat\""];
 
 /// Serializes `claims`, merges the defaults in and writes the payload JSON to `out`.
 pub(crate) fn write_payload<C: serde::Serialize + ?Sized>(
@@ -98,30 +57,24 @@ pub(crate) fn write_payload<C: serde::Serialize + ?Sized>(
     now: i64,
     out: &mut Vec<u8>,
 ) -> Result<()> {
-    let json = serde_json::to_vec(claims)
-        .map_err(|e| Error::claims("the claims failed to serialize").with_source(e))?;
-    let Members(members) = serde_json::from_slice(&json)
+    let mut caller = Captured::default();
+    caller.json.reserve(256);
+    capture(claims, &mut caller)
         .map_err(|e| Error::claims("the claims must serialize to a JSON object").with_source(e))?;
-    check(defaults, &members)?;
+    check(defaults, &caller)?;
 
-    let caller = |name: &str| members.iter().find(|(n, _)| n == name).map(|(_, v)| v);
     out.push(b'{');
-    let mut first = true;
-    let mut member = |out: &mut Vec<u8>, name: &str| {
-        if !std::mem::take(&mut first) {
-            out.push(b',');
-        }
-        // names are plain ASCII for the defaults; the caller's are escaped as JSON
-        serde_json::to_writer(&mut *out, name).expect("writing a string to a Vec cannot fail");
-        out.push(b':');
-    };
-    for name in DEFAULT_NAMES {
+    for (name, json_name) in DEFAULT_NAMES {
         if !defaults.adds(name) {
             continue;
         }
-        member(out, name);
-        if let Some(value) = caller(name) {
-            out.extend_from_slice(value.get().as_bytes());
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        out.extend_from_slice(json_name);
+        out.push(b':');
+        if let Some(value) = caller.get(json_name) {
+            out.extend_from_slice(value);
             continue;
         }
         match name {
@@ -132,36 +85,45 @@ pub(crate) fn write_payload<C: serde::Serialize + ?Sized>(
             _ => write_int(out, now.saturating_add_unsigned(defaults.ttl)),
         }
     }
-    for (name, value) in &members {
-        if !defaults.adds(name) {
-            member(out, name);
-            out.extend_from_slice(value.get().as_bytes());
+    for member in &caller.members {
+        let name = caller.name(member);
+        if !defaults.adds_json(name) {
+            if out.len() > 1 {
+                out.push(b',');
+            }
+            out.extend_from_slice(name);
+            out.push(b':');
+            out.extend_from_slice(caller.value(member));
         }
     }
     out.push(b'}');
     Ok(())
 }
 
-fn check(defaults: &Defaults, members: &[(Cow<'_, str>, &RawValue)]) -> Result<()> {
-    for (i, (name, _)) in members.iter().enumerate() {
-        if members[..i].iter().any(|(n, _)| n == name) {
+/// A member name as the error's field: the JSON name without its quotes, unescaped.
+fn field_name(json_name: &[u8]) -> String {
+    serde_json::from_slice::<String>(json_name).unwrap_or_default()
+}
+
+fn check(defaults: &Defaults, caller: &Captured) -> Result<()> {
+    let members = &caller.members;
+    for (i, member) in members.iter().enumerate() {
+        let name = caller.name(member);
+        if members[..i].iter().any(|m| caller.name(m) == name) {
             return Err(
-                Error::claims("the claims hold this name twice").with_field(name.to_string())
+                Error::claims("the claims hold this name twice").with_field(field_name(name))
             );
         }
-    }
-    for (name, value) in members {
-        if TIME_CLAIMS.contains(&name.as_ref())
-            && !matches!(value.get().as_bytes().first(), Some(b'-' | b'0'..=b'9'))
+        if TIME_CLAIMS.contains(&name)
+            && !matches!(caller.value(member).first(), Some(b'-' | b'0'..=b'9'))
         {
             return Err(Error::claims(
                 "must be a NumericDate: a JSON number of seconds since the Unix epoch",
             )
-            .with_field(name.to_string()));
+            .with_field(field_name(name)));
         }
     }
-    let has_exp = defaults.adds("exp") || members.iter().any(|(n, _)| n == "exp");
-    if !has_exp && !defaults.allow_missing_exp {
+    if !defaults.adds("exp") && caller.get(b"\"exp\"").is_none() && !defaults.allow_missing_exp {
         return Err(Error::claims(
             "the token has no expiry, and Hotsock rejects tokens without one: set issuer_token_ttl, \
              pass an exp claim, or allow tokens without exp explicitly",
@@ -172,8 +134,7 @@ fn check(defaults: &Defaults, members: &[(Cow<'_, str>, &RawValue)]) -> Result<(
 }
 
 fn write_int(out: &mut Vec<u8>, n: i64) {
-    use std::io::Write as _;
-    write!(out, "{n}").expect("writing to a Vec cannot fail");
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// Writes a random (version 4) UUID as a JSON string, as Ruby's `SecureRandom.uuid` makes them.
@@ -277,7 +238,7 @@ mod tests {
                 crate::ErrorKind::Claims
             );
         }
-        for name in TIME_CLAIMS {
+        for name in ["exp", "nbf", "iat"] {
             let e = payload(&d, json!({ name: "soon" })).unwrap_err();
             assert_eq!(e.field(), Some(name));
         }

@@ -108,6 +108,20 @@ impl SigningKey {
         self.algorithm
     }
 
+    /// The length of every signature this key makes.
+    pub(crate) fn signature_len(&self) -> usize {
+        match &self.inner {
+            Inner::Hmac(key) => key.algorithm().digest_algorithm().output_len(),
+            Inner::Rsa(key, _) => key.public_modulus_len(),
+            Inner::Ec(_) => match self.algorithm {
+                Algorithm::ES384 => 96,
+                Algorithm::ES512 => 132,
+                _ => 64,
+            },
+            Inner::Ed25519(_) => 64,
+        }
+    }
+
     /// Signs `message` and returns the length of the signature written to the front of `out`.
     pub(crate) fn sign(&self, message: &[u8], out: &mut [u8; MAX_SIGNATURE_LEN]) -> Result<usize> {
         let failed = |_| Error::key("signing failed");
