@@ -57,6 +57,10 @@ impl ser::Error for CaptureError {
 }
 
 impl CaptureError {
+    fn not_name() -> Self {
+        CaptureError("claim names must be strings".into())
+    }
+
     fn not_object(what: &str) -> Self {
         CaptureError(format!("expected a struct or a map, got {what}"))
     }
@@ -345,7 +349,7 @@ struct NameSerializer;
 macro_rules! refuse_name {
     ($($method:ident($($ty:ty),*);)*) => {
         $(fn $method(self, $(_: $ty),*) -> Result<String, CaptureError> {
-            Err(CaptureError("claim names must be strings".into()))
+            Err(CaptureError::not_name())
         })*
     };
 }
@@ -407,7 +411,7 @@ impl Serializer for NameSerializer {
     }
 
     fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String, CaptureError> {
-        Err(CaptureError("claim names must be strings".into()))
+        Err(CaptureError::not_name())
     }
 
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -417,15 +421,15 @@ impl Serializer for NameSerializer {
         _: &'static str,
         _: &T,
     ) -> Result<String, CaptureError> {
-        Err(CaptureError("claim names must be strings".into()))
+        Err(CaptureError::not_name())
     }
 
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, CaptureError> {
-        Err(CaptureError("claim names must be strings".into()))
+        Err(CaptureError::not_name())
     }
 
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, CaptureError> {
-        Err(CaptureError("claim names must be strings".into()))
+        Err(CaptureError::not_name())
     }
 
     fn serialize_tuple_struct(
@@ -433,7 +437,7 @@ impl Serializer for NameSerializer {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleStruct, CaptureError> {
-        Err(CaptureError("claim names must be strings".into()))
+        Err(CaptureError::not_name())
     }
 
     fn serialize_tuple_variant(
@@ -443,11 +447,11 @@ impl Serializer for NameSerializer {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeTupleVariant, CaptureError> {
-        Err(CaptureError("claim names must be strings".into()))
+        Err(CaptureError::not_name())
     }
 
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, CaptureError> {
-        Err(CaptureError("claim names must be strings".into()))
+        Err(CaptureError::not_name())
     }
 
     fn serialize_struct(
@@ -455,7 +459,7 @@ impl Serializer for NameSerializer {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStruct, CaptureError> {
-        Err(CaptureError("claim names must be strings".into()))
+        Err(CaptureError::not_name())
     }
 
     fn serialize_struct_variant(
@@ -465,6 +469,6 @@ impl Serializer for NameSerializer {
         _: &'static str,
         _: usize,
     ) -> Result<Self::SerializeStructVariant, CaptureError> {
-        Err(CaptureError("claim names must be strings".into()))
+        Err(CaptureError::not_name())
     }
 }

@@ -63,12 +63,13 @@ pub(crate) fn write_payload<C: serde::Serialize + ?Sized>(
         .map_err(|e| Error::claims("the claims must serialize to a JSON object").with_source(e))?;
     check(defaults, &caller)?;
 
+    let start = out.len();
     out.push(b'{');
     for (name, json_name) in DEFAULT_NAMES {
         if !defaults.adds(name) {
             continue;
         }
-        if out.len() > 1 {
+        if out.len() > start + 1 {
             out.push(b',');
         }
         out.extend_from_slice(json_name);
@@ -88,7 +89,7 @@ pub(crate) fn write_payload<C: serde::Serialize + ?Sized>(
     for member in &caller.members {
         let name = caller.name(member);
         if !defaults.adds_json(name) {
-            if out.len() > 1 {
+            if out.len() > start + 1 {
                 out.push(b',');
             }
             out.extend_from_slice(name);

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
     ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING,
-    ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RSA_PKCS1_SHA256,
+    ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, RSA_PKCS1_SHA256,
     RSA_PKCS1_SHA384, RSA_PKCS1_SHA512, RSA_PSS_SHA256, RSA_PSS_SHA384, RSA_PSS_SHA512,
     RsaEncoding, RsaKeyPair,
 };
@@ -143,22 +143,6 @@ impl SigningKey {
                 Ok(len)
             }
         }
-    }
-
-    /// The public key as SPKI DER (`-----BEGIN PUBLIC KEY-----` once PEM-armoured), or `None` for HMAC.
-    #[allow(
-        dead_code,
-        reason = "used by the key-generation tooling that builds on this module"
-    )]
-    pub(crate) fn public_key_spki_der(&self) -> Option<Vec<u8>> {
-        use aws_lc_rs::encoding::AsDer as _;
-        let der = match &self.inner {
-            Inner::Hmac(_) => return None,
-            Inner::Rsa(k, _) => k.public_key().as_der().ok()?.as_ref().to_vec(),
-            Inner::Ec(k) => k.public_key().as_der().ok()?.as_ref().to_vec(),
-            Inner::Ed25519(k) => k.public_key().as_der().ok()?.as_ref().to_vec(),
-        };
-        Some(der)
     }
 }
 
