@@ -13,14 +13,26 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{self, Impossible, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-/// The serialized claims: every member's name (as a JSON string, quotes included) and value (as JSON).
-#[derive(Default)]
+/// The serialized claims, appended as object members (`,"name":value`) to JSON that has begun an object,
+/// with the place of every member's name (a JSON string, quotes included) and value.
 pub(crate) struct Captured {
     pub(crate) json: Vec<u8>,
     pub(crate) members: Vec<(Range<usize>, Range<usize>)>,
 }
 
 impl Captured {
+    /// Writes `,"name":` (the comma unless the object has just begun) and returns where the name lies.
+    fn begin_member(&mut self, name: &str) -> Range<usize> {
+        if self.json.last() != Some(&b'{') {
+            self.json.push(b',');
+        }
+        let start = self.json.len();
+        serde_json::to_writer(&mut self.json, name).expect("writing a string to a Vec cannot fail");
+        let name = start..self.json.len();
+        self.json.push(b':');
+        name
+    }
+
     pub(crate) fn name(&self, member: &(Range<usize>, Range<usize>)) -> &[u8] {
         &self.json[member.0.clone()]
     }
@@ -75,12 +87,10 @@ fn capture_json(text: &[u8], out: &mut Captured) -> Result<(), CaptureError> {
         serde_json::from_slice(text).map_err(|e| CaptureError(e.to_string()))?;
     out.members.reserve(members.len());
     for (name, value) in members {
+        let name = out.begin_member(&name);
         let start = out.json.len();
-        serde_json::to_writer(&mut out.json, &*name)
-            .expect("writing a string to a Vec cannot fail");
-        let name = start..out.json.len();
         out.json.extend_from_slice(value.get().as_bytes());
-        out.members.push((name.clone(), name.end..out.json.len()));
+        out.members.push((name, start..out.json.len()));
     }
     Ok(())
 }
@@ -278,10 +288,7 @@ impl<'a> Members<'a> {
     }
 
     fn name(&mut self, name: &str) -> Range<usize> {
-        let start = self.out.json.len();
-        serde_json::to_writer(&mut self.out.json, name)
-            .expect("writing a string to a Vec cannot fail");
-        start..self.out.json.len()
+        self.out.begin_member(name)
     }
 
     fn value<T: Serialize + ?Sized>(

@@ -57,15 +57,11 @@ pub(crate) fn write_payload<C: serde::Serialize + ?Sized>(
     now: i64,
     out: &mut Vec<u8>,
 ) -> Result<()> {
-    let mut caller = Captured::default();
-    caller.json.reserve(256);
-    capture(claims, &mut caller)
-        .map_err(|e| Error::claims("the claims must serialize to a JSON object").with_source(e))?;
-    check(defaults, &caller)?;
-
+    // The defaults first, then the caller's members serialized straight after them into the same buffer.
     let start = out.len();
     out.push(b'{');
-    for (name, json_name) in DEFAULT_NAMES {
+    let mut written: [Option<std::ops::Range<usize>>; DEFAULT_NAMES.len()] = Default::default();
+    for (slot, (name, json_name)) in written.iter_mut().zip(DEFAULT_NAMES) {
         if !defaults.adds(name) {
             continue;
         }
@@ -74,10 +70,7 @@ pub(crate) fn write_payload<C: serde::Serialize + ?Sized>(
         }
         out.extend_from_slice(json_name);
         out.push(b':');
-        if let Some(value) = caller.get(json_name) {
-            out.extend_from_slice(value);
-            continue;
-        }
+        let value_start = out.len();
         match name {
             "aud" => out.extend_from_slice(defaults.aud.as_deref().unwrap_or_default().as_bytes()),
             "iss" => out.extend_from_slice(defaults.iss.as_deref().unwrap_or_default().as_bytes()),
@@ -85,6 +78,40 @@ pub(crate) fn write_payload<C: serde::Serialize + ?Sized>(
             "jti" => write_uuid_v4(out)?,
             _ => write_int(out, now.saturating_add_unsigned(defaults.ttl)),
         }
+        *slot = Some(value_start..out.len());
+    }
+    let mut caller = Captured {
+        json: std::mem::take(out),
+        members: Vec::new(),
+    };
+    capture(claims, &mut caller)
+        .map_err(|e| Error::claims("the claims must serialize to a JSON object").with_source(e))?;
+    check(defaults, &caller)?;
+    if !caller
+        .members
+        .iter()
+        .any(|m| defaults.adds_json(caller.name(m)))
+    {
+        *out = caller.json;
+        out.push(b'}');
+        return Ok(());
+    }
+
+    // A caller claim replaces a default: rebuild with the caller's value in the default's place.
+    let json = &caller.json;
+    out.extend_from_slice(&json[..=start]);
+    for (slot, (_, json_name)) in written.iter().zip(DEFAULT_NAMES) {
+        let Some(default_value) = slot else { continue };
+        if out.len() > start + 1 {
+            out.push(b',');
+        }
+        out.extend_from_slice(json_name);
+        out.push(b':');
+        out.extend_from_slice(
+            caller
+                .get(json_name)
+                .unwrap_or(&json[default_value.clone()]),
+        );
     }
     for member in &caller.members {
         let name = caller.name(member);

@@ -79,9 +79,6 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-/// The largest signature: RSA 8192 bits. ES512 is 132 bytes, HS512 64.
-pub(crate) const MAX_SIGNATURE_LEN: usize = 1024;
-
 impl SigningKey {
     /// Reads, decodes, checks and parses the key for `algorithm`.
     pub(crate) fn load(
@@ -122,26 +119,37 @@ impl SigningKey {
         }
     }
 
-    /// Signs `message` and returns the length of the signature written to the front of `out`.
-    pub(crate) fn sign(&self, message: &[u8], out: &mut [u8; MAX_SIGNATURE_LEN]) -> Result<usize> {
+    /// Signs `message`.
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Signature> {
         let failed = |_| Error::key("signing failed");
-        let copy = |sig: &[u8], out: &mut [u8; MAX_SIGNATURE_LEN]| {
-            out[..sig.len()].copy_from_slice(sig);
-            sig.len()
-        };
-        match &self.inner {
-            Inner::Hmac(key) => Ok(copy(hmac::sign(key, message).as_ref(), out)),
-            Inner::Ec(key) => Ok(copy(
-                key.sign(&self.rng, message).map_err(failed)?.as_ref(),
-                out,
-            )),
-            Inner::Ed25519(key) => Ok(copy(key.sign(message).as_ref(), out)),
+        Ok(match &self.inner {
+            Inner::Hmac(key) => Signature::Hmac(hmac::sign(key, message)),
+            Inner::Ec(key) => Signature::Fixed(key.sign(&self.rng, message).map_err(failed)?),
+            Inner::Ed25519(key) => Signature::Fixed(key.sign(message)),
             Inner::Rsa(key, encoding) => {
-                let len = key.public_modulus_len();
-                key.sign(*encoding, &self.rng, message, &mut out[..len])
+                let mut signature = vec![0; key.public_modulus_len()];
+                key.sign(*encoding, &self.rng, message, &mut signature)
                     .map_err(failed)?;
-                Ok(len)
+                Signature::Rsa(signature)
             }
+        })
+    }
+}
+
+/// A signature, in the form each algorithm family returns it (no copying, no large buffer per token).
+pub(crate) enum Signature {
+    Hmac(hmac::Tag),
+    /// ECDSA (fixed-width `r || s`, as JWS wants) and Ed25519.
+    Fixed(signature::Signature),
+    Rsa(Vec<u8>),
+}
+
+impl AsRef<[u8]> for Signature {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Signature::Hmac(tag) => tag.as_ref(),
+            Signature::Fixed(signature) => signature.as_ref(),
+            Signature::Rsa(signature) => signature,
         }
     }
 }
