@@ -137,6 +137,10 @@ impl SigningKey {
 }
 
 /// A signature, in the form each algorithm family returns it (no copying, no large buffer per token).
+#[allow(
+    clippy::large_enum_variant,
+    reason = "lives on the stack for one token; boxing the ECDSA signature would allocate per token"
+)]
 pub(crate) enum Signature {
     Hmac(hmac::Tag),
     /// ECDSA (fixed-width `r || s`, as JWS wants) and Ed25519.
