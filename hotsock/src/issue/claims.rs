@@ -23,32 +23,29 @@ impl Defaults {
     /// Whether a default claim of this name is added (and so already written in its place).
     /// Like `adds`, for a name as JSON (quotes included).
     fn adds_json(&self, json_name: &[u8]) -> bool {
-        json_name.len() == 5 && self.adds(std::str::from_utf8(&json_name[1..4]).unwrap_or_default())
+        json_name.len() == 5 && self.adds(&json_name[1..4])
     }
 
-    fn adds(&self, name: &str) -> bool {
+    fn adds(&self, name: &[u8]) -> bool {
         match name {
-            "aud" => self.aud.is_some(),
-            "iat" => self.iat,
-            "iss" => self.iss.is_some(),
-            "jti" => self.jti,
-            "exp" => self.ttl > 0,
+            b"aud" => self.aud.is_some(),
+            b"iat" => self.iat,
+            b"iss" => self.iss.is_some(),
+            b"jti" => self.jti,
+            b"exp" => self.ttl > 0,
             _ => false,
         }
     }
 }
 
 /// The default claims, in the gem's order, with their names as JSON.
-const DEFAULT_NAMES: [(&str, &[u8]); 5] = [
-    ("aud", br#""aud""#),
-    ("iat", br#""iat""#),
-    ("iss", br#""iss""#),
-    ("jti", br#""jti""#),
-    ("exp", br#""exp""#),
+const DEFAULT_NAMES: [(&[u8], &[u8]); 5] = [
+    (b"aud", br#""aud""#),
+    (b"iat", br#""iat""#),
+    (b"iss", br#""iss""#),
+    (b"jti", br#""jti""#),
+    (b"exp", br#""exp""#),
 ];
-
-/// Claims that RFC 7519 defines as NumericDate (a JSON number of seconds since the epoch), as JSON names.
-const TIME_CLAIMS: [&[u8]; 3] = [b"\"exp\"", b"\"nbf\"", b"\"iat\""];
 
 /// Serializes `claims`, merges the defaults in and writes the payload JSON to `out`.
 pub(crate) fn write_payload<C: serde::Serialize + ?Sized>(
@@ -72,10 +69,10 @@ pub(crate) fn write_payload<C: serde::Serialize + ?Sized>(
         out.push(b':');
         let value_start = out.len();
         match name {
-            "aud" => out.extend_from_slice(defaults.aud.as_deref().unwrap_or_default().as_bytes()),
-            "iss" => out.extend_from_slice(defaults.iss.as_deref().unwrap_or_default().as_bytes()),
-            "iat" => write_int(out, now),
-            "jti" => write_uuid_v4(out)?,
+            b"aud" => out.extend_from_slice(defaults.aud.as_deref().unwrap_or_default().as_bytes()),
+            b"iss" => out.extend_from_slice(defaults.iss.as_deref().unwrap_or_default().as_bytes()),
+            b"iat" => write_int(out, now),
+            b"jti" => write_uuid_v4(out)?,
             _ => write_int(out, now.saturating_add_unsigned(defaults.ttl)),
         }
         *slot = Some(value_start..out.len());
@@ -142,7 +139,8 @@ fn check(defaults: &Defaults, caller: &Captured) -> Result<()> {
                 Error::claims("the claims hold this name twice").with_field(field_name(name))
             );
         }
-        if TIME_CLAIMS.contains(&name)
+        if name.len() == 5
+            && matches!(&name[1..4], b"exp" | b"nbf" | b"iat")
             && !matches!(caller.value(member).first(), Some(b'-' | b'0'..=b'9'))
         {
             return Err(Error::claims(
@@ -151,7 +149,7 @@ fn check(defaults: &Defaults, caller: &Captured) -> Result<()> {
             .with_field(field_name(name)));
         }
     }
-    if !defaults.adds("exp") && caller.get(b"\"exp\"").is_none() && !defaults.allow_missing_exp {
+    if !defaults.adds(b"exp") && caller.get(b"\"exp\"").is_none() && !defaults.allow_missing_exp {
         return Err(Error::claims(
             "the token has no expiry, and Hotsock rejects tokens without one: set issuer_token_ttl, \
              pass an exp claim, or allow tokens without exp explicitly",
