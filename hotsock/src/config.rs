@@ -38,6 +38,7 @@ use crate::issue::key::{KeySource, SigningKey};
 /// | [`aws_assume_role_arn`](ConfigBuilder::aws_assume_role_arn) | `HOTSOCK_AWS_ASSUME_ROLE_ARN` | `aws_assume_role_arn` |
 /// | [`aws_assume_role_session_name`](ConfigBuilder::aws_assume_role_session_name) | `HOTSOCK_AWS_ASSUME_ROLE_SESSION_NAME` | `aws_assume_role_session_name` |
 /// | [`aws_assume_role_external_id`](ConfigBuilder::aws_assume_role_external_id) | `HOTSOCK_AWS_ASSUME_ROLE_EXTERNAL_ID` | `aws_assume_role_external_id` |
+/// | [`aws_assume_role_duration`](ConfigBuilder::aws_assume_role_duration) | `HOTSOCK_AWS_ASSUME_ROLE_DURATION` (seconds) | (none) |
 /// | [`aws_endpoint_url`](ConfigBuilder::aws_endpoint_url) | `HOTSOCK_AWS_ENDPOINT_URL` | (none) |
 /// | [`issuer_private_key`](ConfigBuilder::issuer_private_key) | `HOTSOCK_ISSUER_PRIVATE_KEY` | `issuer_private_key` |
 /// | [`issuer_private_key_base64`](ConfigBuilder::issuer_private_key_base64) | `HOTSOCK_ISSUER_PRIVATE_KEY_BASE64` | (none) |
@@ -63,7 +64,6 @@ pub struct Config {
 pub(crate) struct Secret(Zeroizing<String>);
 
 impl Secret {
-    #[allow(dead_code, reason = "read by the publisher")]
     pub(crate) fn expose(&self) -> &str {
         &self.0
     }
@@ -137,6 +137,7 @@ struct Settings {
     aws_assume_role_arn: Option<String>,
     aws_assume_role_session_name: Option<String>,
     aws_assume_role_external_id: Option<String>,
+    aws_assume_role_duration: Option<Duration>,
     aws_endpoint_url: Option<String>,
     signing_key: Option<Arc<SigningKey>>,
     issuer_key_algorithm: Algorithm,
@@ -208,6 +209,11 @@ impl Config {
         self.inner.aws_assume_role_external_id.as_deref()
     }
 
+    /// The lifetime of the assumed role's credentials, when set (STS's default otherwise: one hour).
+    pub fn aws_assume_role_duration(&self) -> Option<Duration> {
+        self.inner.aws_assume_role_duration
+    }
+
     /// The endpoint override for the AWS APIs (a local emulator), when set.
     pub fn aws_endpoint_url(&self) -> Option<&str> {
         self.inner.aws_endpoint_url.as_deref()
@@ -258,12 +264,10 @@ impl Config {
         self.inner.issuer_allow_missing_exp
     }
 
-    #[allow(dead_code, reason = "read by the publisher")]
     pub(crate) fn aws_secret_access_key(&self) -> Option<&Secret> {
         self.inner.aws_secret_access_key.as_ref()
     }
 
-    #[allow(dead_code, reason = "read by the publisher")]
     pub(crate) fn aws_session_token(&self) -> Option<&Secret> {
         self.inner.aws_session_token.as_ref()
     }
@@ -311,6 +315,7 @@ impl fmt::Debug for Config {
                 "aws_assume_role_external_id",
                 &s.aws_assume_role_external_id,
             )
+            .field("aws_assume_role_duration", &s.aws_assume_role_duration)
             .field("aws_endpoint_url", &s.aws_endpoint_url)
             .field(
                 "issuer_private_key",
@@ -343,6 +348,7 @@ pub struct ConfigBuilder {
     aws_assume_role_arn: Option<String>,
     aws_assume_role_session_name: Option<String>,
     aws_assume_role_external_id: Option<String>,
+    aws_assume_role_duration: Option<Duration>,
     aws_endpoint_url: Option<String>,
     key: Option<KeySource>,
     issuer_key_algorithm: Option<Algorithm>,
@@ -419,6 +425,13 @@ impl ConfigBuilder {
     /// The external ID the role's trust policy requires (2 to 1224 characters of `A-Za-z0-9+=,.@:/-`).
     pub fn aws_assume_role_external_id(mut self, id: impl Into<String>) -> Self {
         self.aws_assume_role_external_id = Some(id.into());
+        self
+    }
+
+    /// How long the assumed role's credentials last: 15 minutes to 12 hours, in whole seconds (the role's
+    /// maximum session duration must allow it). The AWS SDK refreshes them before they expire.
+    pub fn aws_assume_role_duration(mut self, duration: Duration) -> Self {
+        self.aws_assume_role_duration = Some(duration);
         self
     }
 
@@ -597,6 +610,19 @@ impl ConfigBuilder {
             "aws_assume_role_arn" => self.aws_assume_role_arn(value),
             "aws_assume_role_session_name" => self.aws_assume_role_session_name(value),
             "aws_assume_role_external_id" => self.aws_assume_role_external_id(value),
+            "aws_assume_role_duration" => match value.trim().parse::<u64>() {
+                Ok(secs) => self.aws_assume_role_duration(Duration::from_secs(secs)),
+                Err(e) => {
+                    self.deferred.push(
+                        Error::config(
+                            field,
+                            format!("{} must be a whole number of seconds", var()),
+                        )
+                        .with_source(e),
+                    );
+                    self
+                }
+            },
             "aws_endpoint_url" => self.aws_endpoint_url(value),
             "issuer_private_key" => self.issuer_private_key(value),
             "issuer_private_key_base64" => self.issuer_private_key_base64(value),
@@ -731,6 +757,14 @@ impl ConfigBuilder {
             &self.aws_assume_role_external_id,
             |v| sts_chars(v, 2, 1224, "+=,.@:/-"),
         )?;
+        if let Some(duration) = self.aws_assume_role_duration
+            && !(900..=43_200).contains(&duration.as_secs())
+        {
+            return Err(Error::config(
+                "aws_assume_role_duration",
+                "must be 900 to 43200 seconds (15 minutes to 12 hours)",
+            ));
+        }
         if self.aws_assume_role_arn.is_none() {
             for (field, set) in [
                 (
@@ -740,6 +774,10 @@ impl ConfigBuilder {
                 (
                     "aws_assume_role_external_id",
                     self.aws_assume_role_external_id.is_some(),
+                ),
+                (
+                    "aws_assume_role_duration",
+                    self.aws_assume_role_duration.is_some(),
                 ),
             ] {
                 if set {
@@ -811,6 +849,7 @@ impl ConfigBuilder {
                 aws_assume_role_arn: self.aws_assume_role_arn,
                 aws_assume_role_session_name: self.aws_assume_role_session_name,
                 aws_assume_role_external_id: self.aws_assume_role_external_id,
+                aws_assume_role_duration: self.aws_assume_role_duration,
                 aws_endpoint_url: self.aws_endpoint_url,
                 signing_key,
                 issuer_key_algorithm: algorithm,
@@ -837,6 +876,7 @@ const ENV_OPTIONS: &[&str] = &[
     "aws_assume_role_arn",
     "aws_assume_role_session_name",
     "aws_assume_role_external_id",
+    "aws_assume_role_duration",
     "aws_endpoint_url",
     "issuer_private_key",
     "issuer_private_key_base64",

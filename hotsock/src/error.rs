@@ -51,6 +51,29 @@ pub enum ErrorKind {
     NotConfigured,
     /// [`configure`](crate::configure) was called when the default instance was already configured.
     AlreadyConfigured,
+    /// A message breaks one of Hotsock's rules (a channel with a `#`, `data` over 32 KiB, a storage set
+    /// without `key`, …), found before anything was sent. [`Error::field`] names the attribute.
+    Validation,
+    /// AWS refused the credentials or the permission: a wrong secret or signature, expired or invalid
+    /// credentials, no credentials found, an AssumeRole that was denied, or an IAM policy without
+    /// `lambda:InvokeFunction` on the publish function.
+    Auth,
+    /// The publish function does not exist (AWS `ResourceNotFoundException`): check `publish_function_arn`
+    /// and the region.
+    FunctionNotFound,
+    /// AWS throttled the request (HTTP 429, `TooManyRequestsException`) and retries did not get it through.
+    Throttled,
+    /// A call or one of its attempts took longer than its timeout.
+    Timeout,
+    /// The request could not be sent or its response not read: a refused or reset connection, DNS, TLS.
+    Network,
+    /// AWS returned another error (an HTTP 5xx after retries, an invalid request, an unexpected response).
+    Service,
+    /// The publish function ran and failed: Lambda reported a function error, or the function's response
+    /// holds `errorType`/`errorMessage`. The message says what the function said.
+    FunctionError,
+    /// The function's response is not the JSON [`PublishResponse`](crate::PublishResponse) expects.
+    Response,
 }
 
 impl ErrorKind {
@@ -61,6 +84,15 @@ impl ErrorKind {
             ErrorKind::Claims => "invalid claims",
             ErrorKind::NotConfigured => "hotsock is not configured",
             ErrorKind::AlreadyConfigured => "hotsock is already configured",
+            ErrorKind::Validation => "invalid message",
+            ErrorKind::Auth => "aws refused the credentials",
+            ErrorKind::FunctionNotFound => "publish function not found",
+            ErrorKind::Throttled => "throttled by aws",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::Network => "network error",
+            ErrorKind::Service => "aws service error",
+            ErrorKind::FunctionError => "the publish function failed",
+            ErrorKind::Response => "unexpected publish response",
         }
     }
 }

@@ -57,12 +57,19 @@ mod config;
 mod error;
 mod global;
 mod issue;
+mod publish;
 
 pub use config::{Audience, Config, ConfigBuilder};
 pub use error::{Error, ErrorKind, Result};
-pub use global::{configure, default_config, issue_token};
+pub use global::{configure, default_config, issue_token, publish_message};
 pub use issue::Issuer;
 pub use issue::algorithm::Algorithm;
+pub use publish::message::{
+    MAX_DATA_BYTES, MAX_PAYLOAD_BYTES, MAX_STORE_SECONDS, Message, STORAGE_SET_EVENT,
+};
+pub use publish::{
+    FunctionFailure, InvocationMode, PublishOutput, PublishResponse, Publisher, PublisherBuilder,
+};
 
 // The README's Rust examples compile as doctests.
 #[cfg(doctest)]

@@ -7,13 +7,18 @@ use hotsock::{Config, ErrorKind};
 
 use crate::support::*;
 
-#[test]
-fn configure_once_then_issue_token() {
+#[tokio::test]
+async fn configure_once_then_issue_token_and_publish_message() {
+    let _lock = crate::moto::lock().await;
     let e = hotsock::issue_token(&serde_json::json!({})).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotConfigured);
+    let e = hotsock::publish_message(&hotsock::Message::new("c", "e"))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotConfigured);
     assert!(hotsock::default_config().is_none());
 
-    let config = Config::builder()
+    let config = crate::moto::config()
         .issuer_private_key(key_text("ec-p256-sec1.pem"))
         .issuer_token_ttl(Duration::from_secs(10))
         .clock(now)
@@ -44,4 +49,16 @@ fn configure_once_then_issue_token() {
     );
     verify_independently(&token, hotsock::Algorithm::ES256, None);
     assert!(hotsock::default_config().unwrap().has_issuer_private_key());
+
+    // the gem's test 21: publish_message with the default configuration, against moto
+    for _ in 0..2 {
+        let output = hotsock::publish_message(&hotsock::Message::new("mychannel", "myevent"))
+            .await
+            .unwrap();
+        assert_eq!(output.status_code(), 200);
+        assert_eq!(
+            output.payload(),
+            br#"{"event":"myevent","channel":"mychannel"}"#
+        );
+    }
 }

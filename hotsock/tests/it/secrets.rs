@@ -142,3 +142,30 @@ fn errors_carry_no_secret() {
         assert_clean("an error", &text);
     }
 }
+
+#[tokio::test]
+async fn publisher_and_publish_errors_carry_no_secret() {
+    let config = full(&key_text("ec-p256-sec1.pem"), Algorithm::ES256)
+        .publish_function_arn("f")
+        .aws_region("us-east-1")
+        .aws_endpoint_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let publisher = hotsock::Publisher::builder(&config)
+        .max_attempts(1)
+        .build()
+        .await
+        .unwrap();
+    assert_clean("Publisher", &format!("{publisher:?} {publisher:#?}"));
+    let e = publisher
+        .publish(&hotsock::Message::new("c", "e"))
+        .await
+        .unwrap_err();
+    let mut text = format!("{e} {e:?}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        text.push_str(&format!(" {s} {s:?}"));
+        source = s.source();
+    }
+    assert_clean("a publish error", &text);
+}
