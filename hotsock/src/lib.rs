@@ -53,6 +53,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations, unreachable_pub)]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod config;
 mod error;
 mod global;

@@ -3,6 +3,8 @@
 mod moto; // the moto server (Lambda Invoke + STS) the publishing tests run against
 mod support; // fixture keys, a pinned clock and the independent verifiers (jsonwebtoken, p521)
 
+#[cfg(feature = "blocking")]
+mod blocking; // the blocking facade, from plain threads and from inside a runtime's blocking section
 mod config; // building a Config: every option, env variables, validation errors naming the field
 mod faults; // 429, 500, resets, stalls, 404, 403 and the STS exchange, from a scripted loopback server
 mod gem; // tokens byte for byte as the Ruby gem issues them (golden vectors made with Ruby)

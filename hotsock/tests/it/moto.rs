@@ -34,9 +34,19 @@ pub(crate) fn fixture() -> &'static Fixture {
 /// moto's canned-reply queue is global, so tests that use it, or that could consume a reply queued by
 /// another test, take this lock.
 pub(crate) async fn lock() -> tokio::sync::MutexGuard<'static, ()> {
-    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     LOCK.lock().await
 }
+
+/// [`lock`] for tests without a runtime.
+#[cfg_attr(
+    not(feature = "blocking"),
+    allow(dead_code, reason = "only the blocking tests run without a runtime")
+)]
+pub(crate) fn blocking_lock() -> tokio::sync::MutexGuard<'static, ()> {
+    LOCK.blocking_lock()
+}
+
+static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A config for the moto installation with the static keys of the IAM user.
 pub(crate) fn config() -> hotsock::ConfigBuilder {
