@@ -35,15 +35,27 @@
 //! [aws-lc-rs](https://docs.rs/aws-lc-rs). Keys: PEM or DER; SEC1, PKCS#1 or PKCS#8 (whatever the PEM label
 //! claims); Base64 of any of these, or a file path.
 //!
+//! # Publishing
+//!
+//! A [`Publisher`] invokes the installation's publish Lambda function through the AWS SDK for Rust, with the
+//! credentials the [`Config`] names (static keys with an optional session token, an assumed role with
+//! session name, external ID and duration, or the SDK's default chain). A [`Message`] has one method per
+//! attribute Hotsock documents and is validated before anything is sent; a Lambda function error is an
+//! error ([`ErrorKind::FunctionError`]), never a success. See [`Publisher`] for retries, timeouts,
+//! fire-and-forget invocation and [`Publisher::publish_all`]; the `blocking` feature adds
+//! `hotsock::blocking::Publisher`.
+//!
 //! # The default instance
 //!
-//! Like the gem's `Hotsock.configure` and `Hotsock.issue_token`: [`configure`] once per process, then call
-//! [`issue_token`] anywhere. Using it before it is configured, or configuring it twice, is an error.
+//! Like the gem's `Hotsock.configure`, `Hotsock.issue_token` and `Hotsock.publish_message`: [`configure`]
+//! once per process, then call [`issue_token`] and [`publish_message`] anywhere. Using them before it is
+//! configured, or configuring it twice, is an error.
 //!
 //! # Threads and cloning
 //!
-//! [`Config`] and [`Issuer`] are `Send + Sync` and cheap to clone: their state is behind an `Arc`. Make one
-//! `Issuer` per installation and share it; do not make one per token.
+//! [`Config`], [`Issuer`] and [`Publisher`] are `Send + Sync` and cheap to clone: their state is behind an
+//! `Arc`. Make one `Issuer` and one `Publisher` per installation and share them; do not make one per token
+//! or per message (a `Publisher` holds the AWS client, its connections and its cached credentials).
 //!
 //! # Errors
 //!
