@@ -588,6 +588,26 @@ impl ConfigBuilder {
         self
     }
 
+    /// Parses an environment variable holding whole seconds; a bad value is kept for `build()` to report.
+    fn seconds(&mut self, field: &'static str, value: &str) -> Option<Duration> {
+        match value.trim().parse::<u64>() {
+            Ok(secs) => Some(Duration::from_secs(secs)),
+            Err(e) => {
+                self.deferred.push(
+                    Error::config(
+                        field,
+                        format!(
+                            "HOTSOCK_{} must be a whole number of seconds",
+                            field.to_ascii_uppercase()
+                        ),
+                    )
+                    .with_source(e),
+                );
+                None
+            }
+        }
+    }
+
     fn env_value(mut self, field: &'static str, value: String) -> Self {
         let var = || format!("HOTSOCK_{}", field.to_ascii_uppercase());
         let flag = |b: &mut Self| match value.to_ascii_lowercase().as_str() {
@@ -610,18 +630,9 @@ impl ConfigBuilder {
             "aws_assume_role_arn" => self.aws_assume_role_arn(value),
             "aws_assume_role_session_name" => self.aws_assume_role_session_name(value),
             "aws_assume_role_external_id" => self.aws_assume_role_external_id(value),
-            "aws_assume_role_duration" => match value.trim().parse::<u64>() {
-                Ok(secs) => self.aws_assume_role_duration(Duration::from_secs(secs)),
-                Err(e) => {
-                    self.deferred.push(
-                        Error::config(
-                            field,
-                            format!("{} must be a whole number of seconds", var()),
-                        )
-                        .with_source(e),
-                    );
-                    self
-                }
+            "aws_assume_role_duration" => match self.seconds(field, &value) {
+                Some(duration) => self.aws_assume_role_duration(duration),
+                None => self,
             },
             "aws_endpoint_url" => self.aws_endpoint_url(value),
             "issuer_private_key" => self.issuer_private_key(value),
@@ -668,18 +679,9 @@ impl ConfigBuilder {
                 let on = flag(&mut self);
                 self.issuer_allow_short_hmac_secret(on)
             }
-            "issuer_token_ttl" => match value.trim().parse::<u64>() {
-                Ok(secs) => self.issuer_token_ttl(Duration::from_secs(secs)),
-                Err(e) => {
-                    self.deferred.push(
-                        Error::config(
-                            field,
-                            format!("{} must be a whole number of seconds", var()),
-                        )
-                        .with_source(e),
-                    );
-                    self
-                }
+            "issuer_token_ttl" => match self.seconds(field, &value) {
+                Some(duration) => self.issuer_token_ttl(duration),
+                None => self,
             },
             _ => unreachable!("every name in ENV_OPTIONS is handled"),
         }

@@ -163,23 +163,34 @@ impl<P: ProvideCredentials> ProvideCredentials for Prefetched<P> {
     }
 }
 
+/// Whether the SDK failed to get credentials (none found, or the provider failed), anywhere in the chain.
+fn credentials_failed(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.is::<aws_credential_types::provider::error::CredentialsError>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
 /// Turns the SDK's error into ours, keeping it as the source.
 pub(crate) fn invoke_error(
     error: SdkError<InvokeError, aws_sdk_lambda::config::http::HttpResponse>,
 ) -> Error {
+    if credentials_failed(&error) {
+        return Error::new(ErrorKind::Auth, "no usable AWS credentials").with_source(error);
+    }
     let (kind, message) = match &error {
         SdkError::ConstructionFailure(_) => (
-            ErrorKind::Auth,
-            "the request could not be built (are credentials available?)".to_owned(),
+            ErrorKind::Service,
+            "the request could not be built".to_owned(),
         ),
         SdkError::TimeoutError(_) => (ErrorKind::Timeout, "the publish timed out".to_owned()),
         SdkError::DispatchFailure(failure) if failure.is_timeout() => {
             (ErrorKind::Timeout, "the connection timed out".to_owned())
         }
-        SdkError::DispatchFailure(failure) if failure.is_user() => (
-            ErrorKind::Auth,
-            "the request could not be sent (are credentials available?)".to_owned(),
-        ),
         SdkError::DispatchFailure(_) => (
             ErrorKind::Network,
             "the request could not be sent".to_owned(),

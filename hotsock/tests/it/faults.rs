@@ -336,34 +336,29 @@ async fn a_stalled_response_times_out() {
 
 #[tokio::test]
 async fn missing_function_and_denied_access_are_not_retried() {
-    let server = FaultServer::start([Reply::Error(404, "ResourceNotFoundException")]).await;
-    let e = server
-        .publisher(3)
-        .await
-        .publish(&message())
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::FunctionNotFound, "{e}");
-    assert_eq!(server.lambda_requests().len(), 1);
-
-    let server = FaultServer::start([Reply::Error(403, "AccessDeniedException")]).await;
-    let e = server
-        .publisher(3)
-        .await
-        .publish(&message())
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
-    assert_eq!(server.lambda_requests().len(), 1);
-
-    let server = FaultServer::start([Reply::Error(400, "InvalidRequestContentException")]).await;
-    let e = server
-        .publisher(3)
-        .await
-        .publish(&message())
-        .await
-        .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Service, "{e}");
+    for (status, error_type, kind) in [
+        (
+            404,
+            "ResourceNotFoundException",
+            ErrorKind::FunctionNotFound,
+        ),
+        (403, "AccessDeniedException", ErrorKind::Auth),
+        (400, "InvalidRequestContentException", ErrorKind::Service),
+    ] {
+        let server = FaultServer::start([Reply::Error(status, error_type)]).await;
+        let e = server
+            .publisher(3)
+            .await
+            .publish(&message())
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), kind, "{e}");
+        assert_eq!(
+            server.lambda_requests().len(),
+            1,
+            "{error_type} is not retried"
+        );
+    }
 }
 
 #[tokio::test]

@@ -275,35 +275,40 @@ async fn invalid_messages_are_refused_before_anything_is_sent() {
     );
 }
 
-/// The default credential chain through the standard `AWS_*` variables. The variables are process-wide, so
-/// this test runs the test binary again as a child with them set (the child is the ignored test below).
+/// Runs one ignored test of this binary in a child process with `env` set and every other `AWS_*` variable,
+/// profile file and the EC2 metadata service out of its reach. Environment variables are process-wide, so
+/// tests of the default credential chain run this way. Returns whether the child test passed.
+async fn run_child(test: &str, env: &[(&str, &str)]) -> bool {
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child.args(["--exact", test, "--ignored", "--nocapture"]);
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("AWS_")) {
+        child.env_remove(name);
+    }
+    child
+        .env("HOTSOCK_TEST_CHILD", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .envs(env.iter().copied());
+    tokio::task::spawn_blocking(move || child.status())
+        .await
+        .unwrap()
+        .unwrap()
+        .success()
+}
+
+/// The default credential chain through the standard `AWS_*` variables.
 #[tokio::test]
 async fn publish_with_the_default_chain_from_aws_env_vars() {
     let _lock = moto::lock().await;
     let f = moto::fixture();
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
-    child
-        .args([
-            "--exact",
-            "publish::default_chain_child",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env("HOTSOCK_TEST_DEFAULT_CHAIN_CHILD", "1")
-        .env("AWS_ACCESS_KEY_ID", &f.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", &f.secret_access_key)
-        .env("AWS_REGION", &f.region)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN");
-    let status = tokio::task::spawn_blocking(move || child.status())
-        .await
-        .unwrap()
-        .unwrap();
+    let env = [
+        ("AWS_ACCESS_KEY_ID", f.access_key_id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", f.secret_access_key.as_str()),
+        ("AWS_REGION", f.region.as_str()),
+    ];
     assert!(
-        status.success(),
+        run_child("publish::default_chain_child", &env).await,
         "the child publishing with the default chain failed"
     );
 }
@@ -311,10 +316,7 @@ async fn publish_with_the_default_chain_from_aws_env_vars() {
 #[tokio::test]
 #[ignore = "run by publish_with_the_default_chain_from_aws_env_vars, with AWS_* variables set"]
 async fn default_chain_child() {
-    assert_eq!(
-        std::env::var("HOTSOCK_TEST_DEFAULT_CHAIN_CHILD").as_deref(),
-        Ok("1")
-    );
+    assert_eq!(std::env::var("HOTSOCK_TEST_CHILD").as_deref(), Ok("1"));
     let f = moto::fixture();
     // no keys and no region in the config: the AWS SDK finds them in AWS_*
     let config = hotsock::Config::builder()
@@ -329,4 +331,43 @@ async fn default_chain_child() {
         .await
         .unwrap();
     assert_eq!(std::str::from_utf8(output.payload()).unwrap(), GEM_CASE);
+}
+
+/// No credentials anywhere: an auth error, not a network one.
+#[tokio::test]
+async fn no_credentials_is_an_auth_error() {
+    assert!(
+        run_child(
+            "publish::no_credentials_child",
+            &[("AWS_REGION", "us-east-1")]
+        )
+        .await
+    );
+}
+
+#[tokio::test]
+#[ignore = "run by no_credentials_is_an_auth_error, with no AWS credentials reachable"]
+async fn no_credentials_child() {
+    assert_eq!(std::env::var("HOTSOCK_TEST_CHILD").as_deref(), Ok("1"));
+    let config = hotsock::Config::builder()
+        .publish_function_arn("f")
+        .aws_endpoint_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let publisher = Publisher::builder(&config)
+        .max_attempts(1)
+        .build()
+        .await
+        .unwrap();
+    let e = publisher.publish(&gem_message()).await.unwrap_err();
+    assert_eq!(
+        e.kind(),
+        ErrorKind::Auth,
+        "{e}: {:?}",
+        std::error::Error::source(&e)
+    );
+    assert_eq!(
+        e.to_string(),
+        "aws refused the credentials: no usable AWS credentials"
+    );
 }

@@ -43,6 +43,17 @@ fn assert_clean(what: &str, text: &str) {
     }
 }
 
+/// An error's `Display` and `Debug`, and those of every error in its `source()` chain.
+fn chain(e: &hotsock::Error) -> String {
+    let mut text = format!("{e} {e:?} {e:#?}");
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(&format!(" {s} {s:?}"));
+        source = s.source();
+    }
+    text
+}
+
 fn full(key: &str, alg: Algorithm) -> hotsock::ConfigBuilder {
     Config::builder()
         .aws_access_key_id("AKIAEXAMPLE")
@@ -133,13 +144,7 @@ fn errors_carry_no_secret() {
             .unwrap_err(),
     );
     for e in errors {
-        let mut text = format!("{e} {e:?} {e:#?}");
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            text.push_str(&format!(" {s} {s:?}"));
-            source = s.source();
-        }
-        assert_clean("an error", &text);
+        assert_clean("an error", &chain(&e));
     }
 }
 
@@ -161,11 +166,5 @@ async fn publisher_and_publish_errors_carry_no_secret() {
         .publish(&hotsock::Message::new("c", "e"))
         .await
         .unwrap_err();
-    let mut text = format!("{e} {e:?}");
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        text.push_str(&format!(" {s} {s:?}"));
-        source = s.source();
-    }
-    assert_clean("a publish error", &text);
+    assert_clean("a publish error", &chain(&e));
 }
