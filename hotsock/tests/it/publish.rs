@@ -371,3 +371,38 @@ async fn no_credentials_child() {
         "aws refused the credentials: no usable AWS credentials"
     );
 }
+
+/// An `SdkConfig` the application loaded itself: its region, endpoint and credentials are used as they are.
+#[tokio::test]
+async fn publish_with_an_existing_sdk_config() {
+    let _lock = moto::lock().await;
+    let f = moto::fixture();
+    let sdk_config = aws_config::defaults(aws_config::BehaviorVersion::v2026_11_17())
+        .region(aws_config::Region::new(f.region.clone()))
+        .endpoint_url(&f.endpoint)
+        .credentials_provider(aws_credential_types::Credentials::new(
+            &f.access_key_id,
+            &f.secret_access_key,
+            None,
+            None,
+            "test",
+        ))
+        .load()
+        .await;
+    let config = hotsock::Config::builder()
+        .publish_function_arn(&f.function_arn)
+        .build()
+        .unwrap();
+    let publisher = Publisher::from_sdk_config(&sdk_config, &config).unwrap();
+    let output = publisher.publish(&gem_message()).await.unwrap();
+    assert_eq!(std::str::from_utf8(output.payload()).unwrap(), GEM_CASE);
+
+    let no_region = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::v2026_11_17())
+        .build();
+    let e = Publisher::from_sdk_config(&no_region, &config).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.field()),
+        (ErrorKind::Config, Some("aws_region"))
+    );
+}
