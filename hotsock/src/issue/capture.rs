@@ -27,7 +27,15 @@ impl Captured {
             self.json.push(b',');
         }
         let start = self.json.len();
-        serde_json::to_writer(&mut self.json, name).expect("writing a string to a Vec cannot fail");
+        if name.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            // nothing to escape, as in nearly every claim name: skip serde_json's string writer
+            self.json.push(b'"');
+            self.json.extend_from_slice(name.as_bytes());
+            self.json.push(b'"');
+        } else {
+            serde_json::to_writer(&mut self.json, name)
+                .expect("writing a string to a Vec cannot fail");
+        }
         let name = start..self.json.len();
         self.json.push(b':');
         name
