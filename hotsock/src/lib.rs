@@ -78,6 +78,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use global::{configure, default_config, issue_token, publish_message};
 pub use issue::Issuer;
 pub use issue::algorithm::Algorithm;
+pub use issue::generate::GeneratedKey;
 pub use publish::message::{
     MAX_DATA_BYTES, MAX_PAYLOAD_BYTES, MAX_STORE_SECONDS, Message, STORAGE_SET_EVENT,
 };

@@ -3,6 +3,7 @@
 pub(crate) mod algorithm;
 mod capture;
 pub(crate) mod claims;
+pub(crate) mod generate;
 pub(crate) mod key;
 
 use std::fmt;

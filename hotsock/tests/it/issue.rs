@@ -283,3 +283,57 @@ fn issuer_is_shared_across_threads() {
         verify_independently(&token, Algorithm::ES256, None);
     }
 }
+
+#[test]
+fn generated_keys_sign_tokens_that_verify_with_their_public_key() {
+    use base64::Engine as _;
+    for alg in Algorithm::ALL {
+        let key = hotsock::GeneratedKey::generate(alg).unwrap();
+        assert_eq!(key.algorithm(), alg);
+        let config = Config::builder()
+            .issuer_key_algorithm(alg)
+            .issuer_private_key(key.private_key())
+            .issuer_token_ttl(std::time::Duration::from_secs(60))
+            .build()
+            .unwrap_or_else(|e| panic!("{alg}: {e}"));
+        let token = Issuer::new(&config)
+            .unwrap()
+            .issue(&Claims {
+                scope: "connect",
+                uid: "u",
+            })
+            .unwrap();
+        let encoded = STANDARD.decode(key.encoded_parameter().as_bytes()).unwrap();
+        if alg.is_hmac() {
+            assert_eq!(
+                key.private_key().len(),
+                alg.as_str()[2..].parse::<usize>().unwrap() / 8
+            );
+            assert_eq!(
+                encoded,
+                key.private_key(),
+                "the parameter is the Base64 of the secret"
+            );
+            assert!(key.public_key_pem().is_none());
+            verify_with(&token, alg, Some(key.private_key()), None);
+        } else {
+            let public = key.public_key_pem().unwrap();
+            assert_eq!(
+                encoded,
+                public.as_bytes(),
+                "the parameter is the Base64 of the public PEM"
+            );
+            assert!(
+                std::str::from_utf8(key.private_key())
+                    .unwrap()
+                    .starts_with("-----BEGIN PRIVATE KEY-----\n")
+            );
+            verify_with(&token, alg, None, Some(public.as_bytes()));
+        }
+        assert!(
+            !format!("{key:?}").contains(
+                &base64::engine::general_purpose::STANDARD.encode(key.private_key())[..20]
+            )
+        );
+    }
+}

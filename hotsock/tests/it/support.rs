@@ -67,11 +67,24 @@ pub(crate) fn parts(token: &str) -> (String, String) {
 /// backend, or RustCrypto's p521 for ES512 (which jsonwebtoken lacks). Panics when verification fails.
 /// `secret` is the HMAC secret, for HS algorithms.
 pub(crate) fn verify_independently(token: &str, alg: Algorithm, secret: Option<&[u8]>) {
+    let public = (!alg.is_hmac()).then(|| key_bytes(public_key_file(alg)));
+    verify_with(token, alg, secret, public.as_deref());
+}
+
+/// As [`verify_independently`], with the public key PEM given (`None` for HMAC).
+pub(crate) fn verify_with(
+    token: &str,
+    alg: Algorithm,
+    secret: Option<&[u8]>,
+    public_pem: Option<&[u8]>,
+) {
     if alg == Algorithm::ES512 {
         use p521::ecdsa::signature::Verifier as _;
         use p521::ecdsa::{Signature, VerifyingKey};
         use p521::pkcs8::DecodePublicKey as _;
-        let key = VerifyingKey::from_public_key_pem(&key_text("ec-p521.pub.pem")).unwrap();
+        let key =
+            VerifyingKey::from_public_key_pem(std::str::from_utf8(public_pem.unwrap()).unwrap())
+                .unwrap();
         let (input, sig) = token.rsplit_once('.').unwrap();
         let sig = Signature::from_slice(&b64(sig)).expect("132-byte r||s signature");
         key.verify(input.as_bytes(), &sig)
@@ -80,14 +93,14 @@ pub(crate) fn verify_independently(token: &str, alg: Algorithm, secret: Option<&
     }
     use jsonwebtoken::{DecodingKey, Validation};
     let jwt_alg: jsonwebtoken::Algorithm = alg.as_str().parse().unwrap();
-    let public = key_bytes(public_key_file(alg));
+    let public = public_pem.unwrap_or_default();
     let key = match alg {
         Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
             DecodingKey::from_secret(secret.unwrap()).unwrap()
         }
-        Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(&public).unwrap(),
-        Algorithm::EdDSA => DecodingKey::from_ed_pem(&public).unwrap(),
-        _ => DecodingKey::from_rsa_pem(&public).unwrap(),
+        Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(public).unwrap(),
+        Algorithm::EdDSA => DecodingKey::from_ed_pem(public).unwrap(),
+        _ => DecodingKey::from_rsa_pem(public).unwrap(),
     };
     let mut validation = Validation::new(jwt_alg);
     validation.validate_exp = false;
