@@ -188,6 +188,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Claims given as JSON text, so that their order is exactly as written (a `serde_json::Value` sorts
+    /// its keys, or keeps them in order when another crate turns on `preserve_order`).
+    fn payload_json(defaults: &Defaults, claims: &str) -> String {
+        let raw: &serde_json::value::RawValue = serde_json::from_str(claims).unwrap();
+        let mut out = Vec::new();
+        write_payload(defaults, raw, 1_700_000_000, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     fn payload(defaults: &Defaults, claims: serde_json::Value) -> Result<String> {
         let mut out = Vec::new();
         write_payload(defaults, &claims, 1_700_000_000, &mut out)?;
@@ -208,9 +217,8 @@ mod tests {
             payload(&d, json!({})).unwrap(),
             r#"{"aud":"hotsock","iat":1700000000,"iss":"me","exp":1700000010}"#
         );
-        // serde_json::Value sorts its keys: b, exp, iss
         assert_eq!(
-            payload(&d, json!({"iss": "you", "b": 1, "exp": 5})).unwrap(),
+            payload_json(&d, r#"{"b":1,"exp":5,"iss":"you"}"#),
             r#"{"aud":"hotsock","iat":1700000000,"iss":"you","exp":5,"b":1}"#
         );
     }
@@ -222,7 +230,7 @@ mod tests {
             ..Defaults::default()
         };
         assert_eq!(
-            payload(&d, json!({"iat": 3, "a": "x"})).unwrap(),
+            payload_json(&d, r#"{"a":"x","iat":3}"#),
             r#"{"exp":1700000010,"a":"x","iat":3}"#
         );
     }

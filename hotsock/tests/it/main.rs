@@ -1,7 +1,8 @@
 //! The integration tests of `hotsock`, in one binary.
 
 mod moto; // the moto server (Lambda Invoke + STS) the publishing tests run against
-mod support; // fixture keys, a pinned clock and the independent verifiers (jsonwebtoken, p521)
+mod support;
+mod verify; // an independent verifier: jsonwebtoken (RustCrypto backend) and p521 for ES512 // fixture keys, a pinned clock and the independent verifiers (jsonwebtoken, p521)
 
 #[cfg(feature = "blocking")]
 mod blocking; // the blocking facade, from plain threads and from inside a runtime's blocking section

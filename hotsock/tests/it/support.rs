@@ -1,12 +1,13 @@
 //! Shared test helpers: fixture keys, the pinned clock and independent verifiers.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hotsock::Algorithm;
+
+pub(crate) use crate::verify::verify_with;
 
 /// The pinned time of every token in these tests.
 pub(crate) const NOW: u64 = 1_700_000_000;
@@ -69,46 +70,6 @@ pub(crate) fn parts(token: &str) -> (String, String) {
 pub(crate) fn verify_independently(token: &str, alg: Algorithm, secret: Option<&[u8]>) {
     let public = (!alg.is_hmac()).then(|| key_bytes(public_key_file(alg)));
     verify_with(token, alg, secret, public.as_deref());
-}
-
-/// As [`verify_independently`], with the public key PEM given (`None` for HMAC).
-pub(crate) fn verify_with(
-    token: &str,
-    alg: Algorithm,
-    secret: Option<&[u8]>,
-    public_pem: Option<&[u8]>,
-) {
-    if alg == Algorithm::ES512 {
-        use p521::ecdsa::signature::Verifier as _;
-        use p521::ecdsa::{Signature, VerifyingKey};
-        use p521::pkcs8::DecodePublicKey as _;
-        let key =
-            VerifyingKey::from_public_key_pem(std::str::from_utf8(public_pem.unwrap()).unwrap())
-                .unwrap();
-        let (input, sig) = token.rsplit_once('.').unwrap();
-        let sig = Signature::from_slice(&b64(sig)).expect("132-byte r||s signature");
-        key.verify(input.as_bytes(), &sig)
-            .expect("p521 verifies the ES512 token");
-        return;
-    }
-    use jsonwebtoken::{DecodingKey, Validation};
-    let jwt_alg: jsonwebtoken::Algorithm = alg.as_str().parse().unwrap();
-    let public = public_pem.unwrap_or_default();
-    let key = match alg {
-        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => {
-            DecodingKey::from_secret(secret.unwrap()).unwrap()
-        }
-        Algorithm::ES256 | Algorithm::ES384 => DecodingKey::from_ec_pem(public).unwrap(),
-        Algorithm::EdDSA => DecodingKey::from_ed_pem(public).unwrap(),
-        _ => DecodingKey::from_rsa_pem(public).unwrap(),
-    };
-    let mut validation = Validation::new(jwt_alg);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims = HashSet::new();
-    jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
-        .unwrap_or_else(|e| panic!("jsonwebtoken rejects the {alg} token: {e:?}"));
 }
 
 /// Asserts that verification of a token with a flipped signature byte fails, so the verifier really checks.

@@ -1,0 +1,317 @@
+//! The built `hotsock` binary, run as a user runs it.
+
+#[path = "../../hotsock/tests/it/verify.rs"]
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use base64::Engine as _;
+use hotsock::Algorithm;
+
+fn hotsock(args: &[&str], dir: &Path) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hotsock"));
+    command.args(args).current_dir(dir).stdin(Stdio::null());
+    // only what a test sets: no HOTSOCK_* from the developer's shell
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("HOTSOCK_")) {
+        command.env_remove(name);
+    }
+    command.output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hotsock-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A runtime error: exit 1, one `error: …` line on stderr, nothing on stdout.
+fn assert_runtime_error(output: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing on stdout");
+    assert!(
+        stderr.starts_with("error: ") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    assert!(stderr.contains(needle), "{needle:?} in {stderr}");
+}
+
+#[test]
+fn keygen_then_token_for_every_algorithm_verifies_independently() {
+    let dir = temp_dir("roundtrip");
+    for alg in Algorithm::ALL {
+        let file = format!("key-{alg}");
+        let printed = stdout(&hotsock(
+            &["keygen", "--alg", alg.as_str(), "--out", &file],
+            &dir,
+        ));
+        let parameter = printed
+            .lines()
+            .find_map(|l| l.strip_prefix("SigningKey1EncodedParameter: "))
+            .unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(parameter)
+            .unwrap();
+        assert!(
+            printed.contains(&format!("SigningKey1MethodParameter: {alg}\n")),
+            "{printed}"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(dir.join(&file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{alg}: the key file is private");
+        }
+        let output = hotsock(
+            &[
+                "token",
+                r#"{"scope":"connect"}"#,
+                "--key-file",
+                &file,
+                "--alg",
+                alg.as_str(),
+                "--ttl",
+                "60",
+                "--uid",
+                "u1",
+                "--channel",
+                "chat:subscribe,publish",
+                "--kid",
+                "k1",
+            ],
+            &dir,
+        );
+        let token = stdout(&output).trim_end().to_owned();
+        assert_eq!(token.lines().count(), 1, "the token alone");
+        if alg.is_hmac() {
+            let secret = std::fs::read(dir.join(&file)).unwrap();
+            assert_eq!(decoded, secret, "the Base64 of the secret");
+            verify::verify_with(&token, alg, Some(&secret), None);
+        } else {
+            let pem = printed.split_once("public key:\n").unwrap().1;
+            assert_eq!(
+                decoded,
+                pem.as_bytes(),
+                "the parameter is the Base64 of the printed PEM"
+            );
+            verify::verify_with(&token, alg, None, Some(pem.as_bytes()));
+        }
+        let payload = token.split('.').nth(1).unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(claims["scope"], "connect");
+        assert_eq!(claims["uid"], "u1");
+        assert_eq!(
+            claims["channels"],
+            serde_json::json!({"chat": {"subscribe": true, "messages": {"*": {"publish": true}}}})
+        );
+        assert!(claims["exp"].as_u64().unwrap() > 1_700_000_000);
+    }
+}
+
+#[test]
+fn keygen_refuses_to_overwrite_without_force() {
+    let dir = temp_dir("overwrite");
+    stdout(&hotsock(&["keygen"], &dir));
+    assert!(
+        dir.join("hotsock-es256.pem").exists(),
+        "the default file name"
+    );
+    let output = hotsock(&["keygen"], &dir);
+    assert_runtime_error(&output, "exists (use --force to overwrite it)");
+    std::fs::set_permissions(
+        dir.join("hotsock-es256.pem"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    stdout(&hotsock(&["keygen", "--force"], &dir));
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(dir.join("hotsock-es256.pem"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "an overwritten key file is made private"
+    );
+}
+
+#[test]
+fn token_reads_claims_from_a_file_and_stdin() {
+    let dir = temp_dir("claims");
+    stdout(&hotsock(&["keygen", "--out", "k.pem"], &dir));
+    std::fs::write(
+        dir.join("claims.json"),
+        r#"{"z":1,"scope":"subscribe","a":2}"#,
+    )
+    .unwrap();
+    let token = stdout(&hotsock(
+        &[
+            "token",
+            "@claims.json",
+            "--key-file",
+            "k.pem",
+            "--exp",
+            "1900000000",
+        ],
+        &dir,
+    ));
+    let payload = token.trim_end().split('.').nth(1).unwrap();
+    let json = String::from_utf8(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        json, r#"{"z":1,"scope":"subscribe","a":2,"exp":1900000000}"#,
+        "the user's order is kept"
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotsock"))
+        .args(["token", "-", "--key-file", "k.pem", "--ttl", "5"])
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(br#"{"scope":"connect"}"#)
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(stdout(&output).starts_with("eyJ"));
+}
+
+#[test]
+fn token_errors_exit_1_with_one_line() {
+    let dir = temp_dir("errors");
+    stdout(&hotsock(&["keygen", "--out", "ec.pem"], &dir));
+    assert_runtime_error(
+        &hotsock(
+            &["token", "{not json", "--key-file", "ec.pem", "--ttl", "5"],
+            &dir,
+        ),
+        "the claims are not valid JSON",
+    );
+    assert_runtime_error(
+        &hotsock(
+            &["token", "[1]", "--key-file", "ec.pem", "--ttl", "5"],
+            &dir,
+        ),
+        "must be a JSON object, not an array",
+    );
+    assert_runtime_error(&hotsock(&["token", "--ttl", "5"], &dir), "no signing key");
+    assert_runtime_error(
+        &hotsock(
+            &[
+                "token",
+                "--key-file",
+                "ec.pem",
+                "--alg",
+                "RS256",
+                "--ttl",
+                "5",
+            ],
+            &dir,
+        ),
+        "the key is an EC P-256 key, but RS256 needs an RSA key",
+    );
+    assert_runtime_error(
+        &hotsock(&["token", "--key-file", "missing.pem", "--ttl", "5"], &dir),
+        "cannot read the key file",
+    );
+    assert_runtime_error(
+        &hotsock(&["token", "--key-file", "ec.pem"], &dir),
+        "Hotsock rejects tokens without one",
+    );
+    assert_runtime_error(
+        &hotsock(
+            &[
+                "token",
+                "--key-file",
+                "ec.pem",
+                "--ttl",
+                "5",
+                "--channel",
+                "c:fly",
+            ],
+            &dir,
+        ),
+        "unknown directive",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = temp_dir("usage");
+    for args in [
+        &["token", "--no-such-flag"][..],
+        &["keygen", "--alg", "ES999"],
+        &["frobnicate"],
+        &[],
+    ] {
+        let output = hotsock(args, &dir);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.stdout.is_empty());
+    }
+}
+
+#[test]
+fn help_has_examples_and_completions_print() {
+    let dir = temp_dir("help");
+    for command in ["keygen", "token", "completions"] {
+        let help = stdout(&hotsock(&[command, "--help"], &dir));
+        assert!(help.contains("Examples:"), "{command} --help: {help}");
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        assert!(stdout(&hotsock(&["completions", shell], &dir)).contains("hotsock"));
+    }
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let dir = temp_dir("pipe");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // the reader is gone before anything is written: every write fails with EPIPE
+    let output = Command::new(env!("CARGO_BIN_EXE_hotsock"))
+        .args(["completions", "zsh"])
+        .current_dir(&dir)
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.stderr.is_empty(), "no error message either");
+}
