@@ -1,10 +1,11 @@
-//! The `hotsock` command-line tool: make keys and mint tokens for a Hotsock installation.
+//! The `hotsock` command-line tool: make keys, mint tokens and publish messages for a Hotsock installation.
 //!
 //! A thin `main` over `run`: results go to stdout, diagnostics to stderr as `error: …` with the cause chain;
 //! exit 0 on success, 1 on a runtime error, 2 on a usage error (clap's); a closed stdout pipe is not an
 //! error.
 
 mod keygen;
+mod publish;
 mod token;
 
 use std::io::Write as _;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
 
-/// Make keys and mint tokens for a Hotsock installation.
+/// Make keys, mint tokens and publish messages for a Hotsock installation.
 ///
 /// Configuration comes from the same HOTSOCK_* environment variables as the library (HOTSOCK_ISSUER_KEY_ID,
 /// HOTSOCK_ISSUER_PRIVATE_KEY_FILE, …); flags override them. Keys are read from files or the environment,
@@ -28,6 +29,7 @@ struct Cli {
 enum Command {
     Keygen(keygen::Args),
     Token(Box<token::Args>),
+    Publish(Box<publish::Args>),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  hotsock completions bash > ~/.local/share/bash-completion/completions/hotsock\n  hotsock completions zsh > ~/.zfunc/_hotsock"
@@ -58,6 +60,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Keygen(args) => keygen::run(args, &mut stdout)?,
         Command::Token(args) => token::run(*args, &mut stdout)?,
+        Command::Publish(args) => publish::run(*args, &mut stdout)?,
         Command::Completions { shell } => {
             // generated into memory first: clap_complete panics on a failed write (a closed pipe)
             let mut script = Vec::new();

@@ -3,6 +3,13 @@
 #[path = "../../hotsock/tests/it/verify.rs"]
 mod verify;
 
+#[allow(
+    dead_code,
+    reason = "the CLI's tests use the fixture only, not the lock or the reply queue"
+)]
+#[path = "../../hotsock/tests/it/moto.rs"]
+mod moto;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -10,13 +17,32 @@ use base64::Engine as _;
 use hotsock::Algorithm;
 
 fn hotsock(args: &[&str], dir: &Path) -> Output {
+    hotsock_with(args, dir, &[])
+}
+
+/// Runs the binary with only the given HOTSOCK_* variables (none from the developer's shell).
+fn hotsock_with(args: &[&str], dir: &Path, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hotsock"));
     command.args(args).current_dir(dir).stdin(Stdio::null());
-    // only what a test sets: no HOTSOCK_* from the developer's shell
     for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("HOTSOCK_")) {
         command.env_remove(name);
     }
-    command.output().unwrap()
+    command.envs(env.iter().copied()).output().unwrap()
+}
+
+/// The HOTSOCK_* settings of the moto installation.
+fn moto_env() -> Vec<(&'static str, &'static str)> {
+    let f = moto::fixture();
+    vec![
+        ("HOTSOCK_PUBLISH_FUNCTION_ARN", f.function_name.as_str()),
+        ("HOTSOCK_AWS_REGION", f.region.as_str()),
+        ("HOTSOCK_AWS_ENDPOINT_URL", f.endpoint.as_str()),
+        ("HOTSOCK_AWS_ACCESS_KEY_ID", f.access_key_id.as_str()),
+        (
+            "HOTSOCK_AWS_SECRET_ACCESS_KEY",
+            f.secret_access_key.as_str(),
+        ),
+    ]
 }
 
 fn stdout(output: &Output) -> String {
@@ -314,4 +340,108 @@ fn a_closed_pipe_is_not_an_error() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(output.stderr.is_empty(), "no error message either");
+}
+
+#[test]
+fn publish_one_message_against_moto() {
+    let dir = temp_dir("publish");
+    let output = hotsock_with(
+        &[
+            "publish",
+            "--channel",
+            "mychannel",
+            "--event",
+            "myevent",
+            "--data",
+            r#"{"a":1}"#,
+            "--store",
+            "-1",
+            "--extra",
+            "someNewParam=true",
+        ],
+        &dir,
+        &moto_env(),
+    );
+    // moto echoes the payload it received
+    assert_eq!(
+        stdout(&output),
+        "{\"event\":\"myevent\",\"channel\":\"mychannel\",\"data\":{\"a\":1},\"store\":-1,\"someNewParam\":true}\n"
+    );
+}
+
+#[test]
+fn publish_from_a_file_with_a_bad_line_in_the_middle() {
+    let dir = temp_dir("publish-from");
+    let lines = [
+        r#"{"channel":"c1","event":"e","data":{"n":1}}"#,
+        r#"{"channel":"c2","event":"e","data":{"n":2},"store":60}"#,
+        r#"{"channel":"bad#channel","event":"e"}"#,
+        "",
+        r#"{not json"#,
+        r#"{"channel":"c5","event":"e","eagerIdGeneration":true,"someNewParam":"x"}"#,
+        r#"{"channel":"c6","event":"e"}"#,
+    ];
+    std::fs::write(dir.join("messages.ndjson"), lines.join("\n")).unwrap();
+    let output = hotsock_with(
+        &["publish", "--from", "messages.ndjson", "--concurrency", "2"],
+        &dir,
+        &moto_env(),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    // every good line reached moto, whose echoes come back in input order
+    let echoed: Vec<&str> = std::str::from_utf8(&output.stdout)
+        .unwrap()
+        .lines()
+        .collect();
+    assert_eq!(
+        echoed,
+        [
+            r#"{"event":"e","channel":"c1","data":{"n":1}}"#,
+            r#"{"event":"e","channel":"c2","data":{"n":2},"store":60}"#,
+            r#"{"event":"e","channel":"c5","eagerIdGeneration":true,"someNewParam":"x"}"#,
+            r#"{"event":"e","channel":"c6"}"#,
+        ]
+    );
+    assert!(
+        stderr.contains("line 3: invalid message: channel: must not contain '#'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("line 5: not valid JSON"), "{stderr}");
+    assert!(stderr.contains("published 4 of 6, 2 failed"), "{stderr}");
+    assert!(
+        stderr.trim_end().ends_with("error: 2 of 6 messages failed"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn publish_errors() {
+    let dir = temp_dir("publish-errors");
+    let mut env = moto_env();
+    env.retain(|(n, _)| *n != "HOTSOCK_AWS_SECRET_ACCESS_KEY");
+    env.push((
+        "HOTSOCK_AWS_SECRET_ACCESS_KEY",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYWRONGSECRET",
+    ));
+    let output = hotsock_with(&["publish", "--channel", "c", "--event", "e"], &dir, &env);
+    assert_runtime_error(&output, "aws refused the credentials");
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("WRONGSECRET"),
+        "no secret in errors"
+    );
+    assert_runtime_error(
+        &hotsock_with(
+            &["publish", "--channel", "a b", "--event", "e"],
+            &dir,
+            &moto_env(),
+        ),
+        "invalid message: channel",
+    );
+    let output = hotsock(&["publish", "--event", "e"], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a missing --channel is a usage error"
+    );
 }

@@ -1,4 +1,5 @@
-//! The moto server the publishing tests run against: its fixture, a lock, and its control API.
+//! The moto server the publishing tests run against: its fixture, a lock, and its control API. Shared with the
+//! CLI's tests (`#[path]`-included there).
 //!
 //! `scripts/test` starts `moto_server` on loopback, runs `scripts/moto_setup.py` (an IAM user and key, a
 //! role that requires an external ID, the publish function; then signature checking on) and points
@@ -38,9 +39,9 @@ pub(crate) async fn lock() -> tokio::sync::MutexGuard<'static, ()> {
 }
 
 /// [`lock`] for tests without a runtime.
-#[cfg_attr(
-    not(feature = "blocking"),
-    allow(dead_code, reason = "only the blocking tests run without a runtime")
+#[allow(
+    dead_code,
+    reason = "only the blocking tests (feature blocking) run without a runtime"
 )]
 pub(crate) fn blocking_lock() -> tokio::sync::MutexGuard<'static, ()> {
     LOCK.blocking_lock()
@@ -62,7 +63,7 @@ pub(crate) fn config() -> hotsock::ConfigBuilder {
 /// Queues replies that the next invocations return instead of echoing their payload.
 pub(crate) async fn queue_replies(replies: &[&str]) {
     let body = serde_json::json!({"results": replies, "region": fixture().region, "account_id": "123456789012"});
-    let status = crate::support::http_post(
+    let status = http_post(
         &fixture().endpoint,
         "/moto-api/static/lambda-simple/response",
         "application/json",
@@ -70,4 +71,26 @@ pub(crate) async fn queue_replies(replies: &[&str]) {
     )
     .await;
     assert_eq!(status, 201, "moto queued the replies");
+}
+
+/// A minimal HTTP/1.1 POST over loopback, for moto's control API: returns the status code.
+async fn http_post(endpoint: &str, path: &str, content_type: &str, body: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(host)
+        .await
+        .expect("connect to moto");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response);
+    text.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("an HTTP status line")
 }

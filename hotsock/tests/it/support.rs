@@ -81,25 +81,3 @@ pub(crate) fn assert_tampered_token_fails(token: &str, alg: Algorithm, secret: O
     let result = std::panic::catch_unwind(|| verify_independently(&tampered, alg, secret));
     assert!(result.is_err(), "a tampered {alg} token must not verify");
 }
-
-/// A minimal HTTP/1.1 POST over loopback, for moto's control API: returns the status code.
-pub(crate) async fn http_post(endpoint: &str, path: &str, content_type: &str, body: &[u8]) -> u16 {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = tokio::net::TcpStream::connect(host)
-        .await
-        .expect("connect to moto");
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(body).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let text = String::from_utf8_lossy(&response);
-    text.split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("an HTTP status line")
-}
