@@ -4,6 +4,7 @@
 //! exit 0 on success, 1 on a runtime error, 2 on a usage error (clap's); a closed stdout pipe is not an
 //! error.
 
+mod decode;
 mod keygen;
 mod publish;
 mod token;
@@ -29,6 +30,7 @@ struct Cli {
 enum Command {
     Keygen(keygen::Args),
     Token(Box<token::Args>),
+    Decode(decode::Args),
     Publish(Box<publish::Args>),
     /// Print a shell completion script.
     #[command(
@@ -60,6 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Keygen(args) => keygen::run(args, &mut stdout)?,
         Command::Token(args) => token::run(*args, &mut stdout)?,
+        Command::Decode(args) => decode::run(args, &mut stdout)?,
         Command::Publish(args) => publish::run(*args, &mut stdout)?,
         Command::Completions { shell } => {
             // generated into memory first: clap_complete panics on a failed write (a closed pipe)

@@ -136,6 +136,37 @@ fn keygen_then_token_for_every_algorithm_verifies_independently() {
             );
             verify::verify_with(&token, alg, None, Some(pem.as_bytes()));
         }
+        // decode --verify with the public key (or the secret) the keygen printed
+        let verify_key = if alg.is_hmac() {
+            file.clone()
+        } else {
+            let pem_file = format!("{file}.pub");
+            std::fs::write(
+                dir.join(&pem_file),
+                printed.split_once("public key:\n").unwrap().1,
+            )
+            .unwrap();
+            pem_file
+        };
+        let shown = stdout(&hotsock(&["decode", &token, "--verify", &verify_key], &dir));
+        assert!(shown.contains("signature: verified"), "{shown}");
+        assert!(shown.contains(&format!("\"alg\": \"{alg}\"")), "{shown}");
+        assert!(
+            shown.contains("exp: 20") && shown.contains("(expires in "),
+            "{shown}"
+        );
+        let mut forged = token.clone();
+        forged.truncate(forged.len() - 4);
+        forged.push_str(if token.ends_with("AAAA") {
+            "BBBB"
+        } else {
+            "AAAA"
+        });
+        assert_runtime_error(
+            &hotsock(&["decode", &forged, "--verify", &verify_key], &dir),
+            "the signature does not verify",
+        );
+
         let payload = token.split('.').nth(1).unwrap();
         let claims: serde_json::Value = serde_json::from_slice(
             &base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -444,4 +475,39 @@ fn publish_errors() {
         Some(2),
         "a missing --channel is a usage error"
     );
+}
+
+#[test]
+fn decode_without_verify_and_the_algorithm_confusion_attack() {
+    let dir = temp_dir("decode");
+    let printed = stdout(&hotsock(
+        &["keygen", "--alg", "RS256", "--out", "rsa.pem"],
+        &dir,
+    ));
+    let public = printed.split_once("public key:\n").unwrap().1;
+    std::fs::write(dir.join("rsa.pub"), public).unwrap();
+    // a token forged with HS256 and the public key PEM as the HMAC secret, by the independent jsonwebtoken
+    let key = jsonwebtoken::EncodingKey::from_secret(public.as_bytes()).unwrap();
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    let mac = jsonwebtoken::encode(
+        &header,
+        &serde_json::json!({"scope": "connect", "exp": 4102444800u64}),
+        &key,
+    )
+    .unwrap();
+    assert_runtime_error(
+        &hotsock(&["decode", &mac, "--verify", "rsa.pub"], &dir),
+        "takes a shared secret, but this is a PEM key",
+    );
+    // without --verify it decodes, and says it did not verify
+    let shown = stdout(&hotsock(&["decode", &mac], &dir));
+    assert!(
+        shown.contains("\"scope\": \"connect\"") && shown.contains("signature: not verified"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("exp: 2100-01-01T00:00:00Z (expires in "),
+        "{shown}"
+    );
+    assert_runtime_error(&hotsock(&["decode", "not.a.token"], &dir), "invalid token");
 }

@@ -72,6 +72,9 @@ pub enum ErrorKind {
     /// The publish function ran and failed: Lambda reported a function error, or the function's response
     /// holds `errorType`/`errorMessage`. The message says what the function said.
     FunctionError,
+    /// A token is malformed (not three Base64url parts with JSON header and claims), names another
+    /// algorithm than the verifier's, or its signature does not verify.
+    Token,
     /// The function's response is not the JSON [`PublishResponse`](crate::PublishResponse) expects.
     Response,
 }
@@ -93,6 +96,7 @@ impl ErrorKind {
             ErrorKind::Service => "aws service error",
             ErrorKind::FunctionError => "the publish function failed",
             ErrorKind::Response => "unexpected publish response",
+            ErrorKind::Token => "invalid token",
         }
     }
 }

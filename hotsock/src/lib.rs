@@ -79,6 +79,7 @@ pub use global::{configure, default_config, issue_token, publish_message};
 pub use issue::Issuer;
 pub use issue::algorithm::Algorithm;
 pub use issue::generate::GeneratedKey;
+pub use issue::verify::{DecodedToken, Verifier};
 pub use publish::message::{
     MAX_DATA_BYTES, MAX_PAYLOAD_BYTES, MAX_STORE_SECONDS, Message, STORAGE_SET_EVENT,
 };

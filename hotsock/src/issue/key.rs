@@ -307,9 +307,46 @@ fn looks_like_pem(bytes: &[u8]) -> bool {
 }
 
 /// Finds the first private key block of a PEM file (skipping `EC PARAMETERS`, which `openssl ecparam -genkey`
-/// writes first) and returns its DER. Literal `\n` sequences (a PEM pasted into an env file on one line) are
-/// taken as line breaks.
+/// writes first) and returns its DER.
 fn pem_private_key(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    pem_block(bytes, "private key", |label| match label {
+        "EC PARAMETERS" => Ok(false),
+        "PRIVATE KEY" | "EC PRIVATE KEY" | "RSA PRIVATE KEY" => Ok(true),
+        "ENCRYPTED PRIVATE KEY" => Err(encrypted()),
+        "PUBLIC KEY" | "RSA PUBLIC KEY" => Err(Error::key(
+            "this is a public key: tokens are signed with the private key",
+        )),
+        "CERTIFICATE" => Err(Error::key(
+            "this is a certificate: tokens are signed with the private key",
+        )),
+        other => Err(Error::key(format!(
+            "unsupported PEM block {other:?}: expected PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY"
+        ))),
+    })
+}
+
+/// The DER of a public key given as SPKI PEM (`-----BEGIN PUBLIC KEY-----`) or DER.
+pub(crate) fn public_key_der(bytes: &[u8]) -> Result<Vec<u8>> {
+    if !looks_like_pem(bytes) {
+        return Ok(bytes.to_vec());
+    }
+    let der = pem_block(bytes, "public key", |label| match label {
+        "PUBLIC KEY" => Ok(true),
+        "EC PARAMETERS" => Ok(false),
+        other => Err(Error::key(format!(
+            "expected a PUBLIC KEY block (SPKI, as `openssl pkey -pubout` writes it), not {other:?}"
+        ))),
+    })?;
+    Ok(der.to_vec())
+}
+
+/// The DER of the first PEM block whose label `pick` accepts (`Ok(false)` skips a block, `Err` refuses the
+/// input). Literal `\n` sequences (a PEM pasted into an env file on one line) are taken as line breaks.
+fn pem_block(
+    bytes: &[u8],
+    what: &str,
+    pick: impl Fn(&str) -> Result<bool>,
+) -> Result<Zeroizing<Vec<u8>>> {
     let text = std::str::from_utf8(bytes).map_err(|_| Error::key("the PEM text is not UTF-8"))?;
     let unescaped;
     let text = if !text.trim_end().contains('\n') && text.contains("\\n") {
@@ -332,25 +369,8 @@ fn pem_private_key(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
             .ok_or_else(|| Error::key(format!("the PEM block {label:?} has no END line")))?;
         let body = &body_and_rest[..body_end];
         rest = &body_and_rest[body_end + end_marker.len()..];
-        match label {
-            "EC PARAMETERS" => continue,
-            "PRIVATE KEY" | "EC PRIVATE KEY" | "RSA PRIVATE KEY" => {}
-            "ENCRYPTED PRIVATE KEY" => return Err(encrypted()),
-            "PUBLIC KEY" | "RSA PUBLIC KEY" => {
-                return Err(Error::key(
-                    "this is a public key: tokens are signed with the private key",
-                ));
-            }
-            "CERTIFICATE" => {
-                return Err(Error::key(
-                    "this is a certificate: tokens are signed with the private key",
-                ));
-            }
-            other => {
-                return Err(Error::key(format!(
-                    "unsupported PEM block {other:?}: expected PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY"
-                )));
-            }
+        if !pick(label)? {
+            continue;
         }
         if body.contains("Proc-Type:") || body.contains("DEK-Info:") {
             return Err(encrypted());
@@ -359,7 +379,7 @@ fn pem_private_key(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
             Error::key(format!("the body of the PEM block {label:?} is not Base64"))
         });
     }
-    Err(Error::key("the PEM text holds no private key block"))
+    Err(Error::key(format!("the PEM text holds no {what} block")))
 }
 
 fn encrypted() -> Error {

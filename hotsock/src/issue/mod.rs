@@ -5,6 +5,7 @@ mod capture;
 pub(crate) mod claims;
 pub(crate) mod generate;
 pub(crate) mod key;
+pub(crate) mod verify;
 
 use std::fmt;
 use std::sync::Arc;

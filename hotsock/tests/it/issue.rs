@@ -337,3 +337,99 @@ fn generated_keys_sign_tokens_that_verify_with_their_public_key() {
         );
     }
 }
+
+#[test]
+fn the_verifier_accepts_our_tokens_and_refuses_tampered_or_foreign_ones() {
+    for alg in Algorithm::ALL {
+        let (builder, verify_key): (ConfigBuilder, Vec<u8>) = if alg.is_hmac() {
+            (
+                Config::builder().issuer_private_key(hmac_secret(alg)),
+                hmac_secret(alg),
+            )
+        } else {
+            let private = match alg {
+                Algorithm::ES256 => "ec-p256-sec1.pem",
+                Algorithm::ES384 => "ec-p384-sec1.pem",
+                Algorithm::ES512 => "ec-p521-sec1.pem",
+                Algorithm::EdDSA => "ed25519-pkcs8.pem",
+                _ => "rsa-2048-pkcs1.pem",
+            };
+            (
+                Config::builder().issuer_private_key(key_text(private)),
+                key_bytes(public_key_file(alg)),
+            )
+        };
+        let config = builder
+            .issuer_key_algorithm(alg)
+            .issuer_token_ttl(std::time::Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let token = Issuer::new(&config)
+            .unwrap()
+            .issue(&Claims {
+                scope: "connect",
+                uid: "u",
+            })
+            .unwrap();
+        let verifier = hotsock::Verifier::new(alg, &verify_key).unwrap();
+        let decoded = verifier.verify(&token).unwrap();
+        assert_eq!(decoded.claims()["uid"], "u");
+        assert_eq!(decoded.algorithm(), Some(alg));
+        // the same verifier from the installation's encoded parameter
+        let encoded = STANDARD.encode(&verify_key);
+        hotsock::Verifier::from_encoded_parameter(alg, &encoded)
+            .unwrap()
+            .verify(&token)
+            .unwrap();
+        // a flipped signature byte, a changed claim, a foreign alg
+        let (input, sig) = token.rsplit_once('.').unwrap();
+        let mut bytes = b64(sig);
+        bytes[0] ^= 1;
+        let tampered = format!(
+            "{input}.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes)
+        );
+        assert_eq!(
+            verifier.verify(&tampered).unwrap_err().kind(),
+            hotsock::ErrorKind::Token,
+            "{alg}"
+        );
+        let (header, _) = input.split_once('.').unwrap();
+        let other_claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(r#"{"uid":"admin","exp":9999999999}"#);
+        assert_eq!(
+            verifier
+                .verify(&format!("{header}.{other_claims}.{sig}"))
+                .unwrap_err()
+                .kind(),
+            hotsock::ErrorKind::Token
+        );
+        let other = if alg == Algorithm::HS256 {
+            Algorithm::HS384
+        } else {
+            Algorithm::HS256
+        };
+        let e = hotsock::Verifier::new(
+            other,
+            b"a-secret-of-sufficient-length-for-the-test-0123456789abcdef0123",
+        )
+        .unwrap()
+        .verify(&token)
+        .unwrap_err();
+        assert!(e.to_string().contains("the token's alg is"), "{e}");
+    }
+    assert_eq!(
+        hotsock::DecodedToken::decode_unverified("a.b")
+            .unwrap_err()
+            .kind(),
+        hotsock::ErrorKind::Token
+    );
+    assert_eq!(
+        hotsock::DecodedToken::decode_unverified("!!.e30.x")
+            .unwrap_err()
+            .kind(),
+        hotsock::ErrorKind::Token
+    );
+    let e = hotsock::Verifier::new(Algorithm::ES384, key_bytes("ec-p256.pub.pem")).unwrap_err();
+    assert_eq!(e.kind(), hotsock::ErrorKind::Key);
+}
