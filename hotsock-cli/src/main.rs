@@ -7,6 +7,7 @@
 mod decode;
 mod keygen;
 mod publish;
+mod settings;
 mod token;
 
 use std::io::Write as _;
@@ -31,6 +32,7 @@ enum Command {
     Keygen(keygen::Args),
     Token(Box<token::Args>),
     Decode(decode::Args),
+    Config(settings::Args),
     Publish(Box<publish::Args>),
     /// Print a shell completion script.
     #[command(
@@ -63,6 +65,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keygen(args) => keygen::run(args, &mut stdout)?,
         Command::Token(args) => token::run(*args, &mut stdout)?,
         Command::Decode(args) => decode::run(args, &mut stdout)?,
+        Command::Config(args) => settings::run(args, &mut stdout)?,
         Command::Publish(args) => publish::run(*args, &mut stdout)?,
         Command::Completions { shell } => {
             // generated into memory first: clap_complete panics on a failed write (a closed pipe)

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use futures_util::StreamExt as _;
-use hotsock::{Config, Message, Publisher};
+use hotsock::{Message, Publisher};
 use serde_json::{Map, Value};
 
 /// Publish one message, or every line of a newline-delimited JSON file.
@@ -64,55 +64,7 @@ pub(crate) struct Args {
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     concurrency: u16,
     #[command(flatten)]
-    aws: AwsArgs,
-}
-
-/// Overrides of the installation's AWS settings.
-#[derive(Debug, clap::Args)]
-pub(crate) struct AwsArgs {
-    /// The publish function (name or ARN).
-    #[arg(long, value_name = "ARN")]
-    function_arn: Option<String>,
-    /// The AWS region.
-    #[arg(long)]
-    region: Option<String>,
-    /// Send AWS calls here instead (a local emulator).
-    #[arg(long, value_name = "URL")]
-    endpoint_url: Option<String>,
-    /// A role to assume for publishing.
-    #[arg(long, value_name = "ARN")]
-    assume_role_arn: Option<String>,
-    /// The assumed role's session name.
-    #[arg(long, value_name = "NAME")]
-    assume_role_session_name: Option<String>,
-    /// The assumed role's external ID.
-    #[arg(long, value_name = "ID")]
-    assume_role_external_id: Option<String>,
-}
-
-impl AwsArgs {
-    fn config(&self) -> anyhow::Result<Config> {
-        let mut builder = Config::builder().env_vars(std::env::vars_os());
-        if let Some(v) = &self.function_arn {
-            builder = builder.publish_function_arn(v);
-        }
-        if let Some(v) = &self.region {
-            builder = builder.aws_region(v);
-        }
-        if let Some(v) = &self.endpoint_url {
-            builder = builder.aws_endpoint_url(v);
-        }
-        if let Some(v) = &self.assume_role_arn {
-            builder = builder.aws_assume_role_arn(v);
-        }
-        if let Some(v) = &self.assume_role_session_name {
-            builder = builder.aws_assume_role_session_name(v);
-        }
-        if let Some(v) = &self.assume_role_external_id {
-            builder = builder.aws_assume_role_external_id(v);
-        }
-        Ok(builder.build()?)
-    }
+    aws: crate::settings::AwsArgs,
 }
 
 pub(crate) fn run(args: Args, out: &mut impl Write) -> anyhow::Result<()> {

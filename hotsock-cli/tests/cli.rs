@@ -344,7 +344,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn help_has_examples_and_completions_print() {
     let dir = temp_dir("help");
-    for command in ["keygen", "token", "completions"] {
+    for command in ["keygen", "token", "decode", "publish", "config", "completions"] {
         let help = stdout(&hotsock(&[command, "--help"], &dir));
         assert!(help.contains("Examples:"), "{command} --help: {help}");
     }
@@ -510,4 +510,51 @@ fn decode_without_verify_and_the_algorithm_confusion_attack() {
         "{shown}"
     );
     assert_runtime_error(&hotsock(&["decode", "not.a.token"], &dir), "invalid token");
+}
+
+#[test]
+fn config_shows_values_and_sources_with_secrets_redacted() {
+    let dir = temp_dir("config");
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY99";
+    let env = [
+        ("HOTSOCK_PUBLISH_FUNCTION_ARN", "Hotsock-PublishFunction"),
+        ("HOTSOCK_AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+        ("HOTSOCK_AWS_SECRET_ACCESS_KEY", secret),
+        ("HOTSOCK_AWS_REGION", "us-east-1"),
+    ];
+    let shown = stdout(&hotsock_with(
+        &["config", "--region", "eu-west-1"],
+        &dir,
+        &env,
+    ));
+    let line = |name: &str| {
+        shown
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        line("aws_region").contains("eu-west-1") && line("aws_region").ends_with("--region"),
+        "{shown}"
+    );
+    assert!(
+        line("publish_function_arn").ends_with("HOTSOCK_PUBLISH_FUNCTION_ARN"),
+        "{shown}"
+    );
+    assert!(
+        line("aws_secret_access_key").contains("[redacted]"),
+        "{shown}"
+    );
+    assert!(
+        line("issuer_key_algorithm").contains("ES256")
+            && line("issuer_key_algorithm").ends_with("default")
+    );
+    assert!(shown.trim_end().ends_with("valid: can publish"), "{shown}");
+    assert!(!shown.contains(secret), "the secret never shows");
+
+    let output = hotsock_with(&["config"], &dir, &[("HOTSOCK_ISSUER_TOKEN_TTL", "ten")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("error: invalid configuration: issuer_token_ttl: HOTSOCK_ISSUER_TOKEN_TTL must be a whole number"), "{stderr}");
 }

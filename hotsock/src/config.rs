@@ -551,9 +551,11 @@ impl ConfigBuilder {
             else {
                 continue;
             };
-            let Some(field) = ENV_OPTIONS.iter().find(|f| {
-                f.eq_ignore_ascii_case(option) && !option.contains(|c: char| c.is_ascii_lowercase())
-            }) else {
+            let Some(field) = Config::OPTIONS
+                .iter()
+                .find(|o| &o.env_var["HOTSOCK_".len()..] == option)
+                .map(|o| o.name)
+            else {
                 continue;
             };
             let value = match value.as_ref().to_str() {
@@ -568,7 +570,7 @@ impl ConfigBuilder {
                 }
             };
             if field.starts_with("issuer_private_key") {
-                key_vars.push(*field);
+                key_vars.push(field);
             }
             self = self.env_value(field, value);
         }
@@ -683,7 +685,7 @@ impl ConfigBuilder {
                 Some(duration) => self.issuer_token_ttl(duration),
                 None => self,
             },
-            _ => unreachable!("every name in ENV_OPTIONS is handled"),
+            _ => unreachable!("every name in Config::OPTIONS is handled"),
         }
     }
 
@@ -868,31 +870,134 @@ impl ConfigBuilder {
     }
 }
 
-/// The options that have an environment variable, by option name.
-const ENV_OPTIONS: &[&str] = &[
-    "publish_function_arn",
-    "aws_region",
-    "aws_access_key_id",
-    "aws_secret_access_key",
-    "aws_session_token",
-    "aws_assume_role_arn",
-    "aws_assume_role_session_name",
-    "aws_assume_role_external_id",
-    "aws_assume_role_duration",
-    "aws_endpoint_url",
-    "issuer_private_key",
-    "issuer_private_key_base64",
-    "issuer_private_key_file",
-    "issuer_key_algorithm",
-    "issuer_key_id",
-    "issuer_aud_claim",
-    "issuer_iat_claim",
-    "issuer_iss_claim",
-    "issuer_jti_claim",
-    "issuer_token_ttl",
-    "issuer_allow_missing_exp",
-    "issuer_allow_short_hmac_secret",
-];
+/// A configuration option that can be set from the environment: for tools that list or explain the
+/// configuration (`hotsock config`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfigOption {
+    /// The option's name, as the Ruby gem names it (and the builder method).
+    pub name: &'static str,
+    /// Its environment variable.
+    pub env_var: &'static str,
+    /// Whether its value is a secret, never to be shown.
+    pub secret: bool,
+}
+
+impl Config {
+    /// Every option with an environment variable, in the order of the table above.
+    pub const OPTIONS: &'static [ConfigOption] = &[
+        ConfigOption {
+            name: "publish_function_arn",
+            env_var: "HOTSOCK_PUBLISH_FUNCTION_ARN",
+            secret: false,
+        },
+        ConfigOption {
+            name: "aws_region",
+            env_var: "HOTSOCK_AWS_REGION",
+            secret: false,
+        },
+        ConfigOption {
+            name: "aws_access_key_id",
+            env_var: "HOTSOCK_AWS_ACCESS_KEY_ID",
+            secret: false,
+        },
+        ConfigOption {
+            name: "aws_secret_access_key",
+            env_var: "HOTSOCK_AWS_SECRET_ACCESS_KEY",
+            secret: true,
+        },
+        ConfigOption {
+            name: "aws_session_token",
+            env_var: "HOTSOCK_AWS_SESSION_TOKEN",
+            secret: true,
+        },
+        ConfigOption {
+            name: "aws_assume_role_arn",
+            env_var: "HOTSOCK_AWS_ASSUME_ROLE_ARN",
+            secret: false,
+        },
+        ConfigOption {
+            name: "aws_assume_role_session_name",
+            env_var: "HOTSOCK_AWS_ASSUME_ROLE_SESSION_NAME",
+            secret: false,
+        },
+        ConfigOption {
+            name: "aws_assume_role_external_id",
+            env_var: "HOTSOCK_AWS_ASSUME_ROLE_EXTERNAL_ID",
+            secret: false,
+        },
+        ConfigOption {
+            name: "aws_assume_role_duration",
+            env_var: "HOTSOCK_AWS_ASSUME_ROLE_DURATION",
+            secret: false,
+        },
+        ConfigOption {
+            name: "aws_endpoint_url",
+            env_var: "HOTSOCK_AWS_ENDPOINT_URL",
+            secret: false,
+        },
+        ConfigOption {
+            name: "issuer_private_key",
+            env_var: "HOTSOCK_ISSUER_PRIVATE_KEY",
+            secret: true,
+        },
+        ConfigOption {
+            name: "issuer_private_key_base64",
+            env_var: "HOTSOCK_ISSUER_PRIVATE_KEY_BASE64",
+            secret: true,
+        },
+        ConfigOption {
+            name: "issuer_private_key_file",
+            env_var: "HOTSOCK_ISSUER_PRIVATE_KEY_FILE",
+            secret: false,
+        },
+        ConfigOption {
+            name: "issuer_key_algorithm",
+            env_var: "HOTSOCK_ISSUER_KEY_ALGORITHM",
+            secret: false,
+        },
+        ConfigOption {
+            name: "issuer_key_id",
+            env_var: "HOTSOCK_ISSUER_KEY_ID",
+            secret: false,
+        },
+        ConfigOption {
+            name: "issuer_aud_claim",
+            env_var: "HOTSOCK_ISSUER_AUD_CLAIM",
+            secret: false,
+        },
+        ConfigOption {
+            name: "issuer_iat_claim",
+            env_var: "HOTSOCK_ISSUER_IAT_CLAIM",
+            secret: false,
+        },
+        ConfigOption {
+            name: "issuer_iss_claim",
+            env_var: "HOTSOCK_ISSUER_ISS_CLAIM",
+            secret: false,
+        },
+        ConfigOption {
+            name: "issuer_jti_claim",
+            env_var: "HOTSOCK_ISSUER_JTI_CLAIM",
+            secret: false,
+        },
+        ConfigOption {
+            name: "issuer_token_ttl",
+            env_var: "HOTSOCK_ISSUER_TOKEN_TTL",
+            secret: false,
+        },
+        ConfigOption {
+            name: "issuer_allow_missing_exp",
+            env_var: "HOTSOCK_ISSUER_ALLOW_MISSING_EXP",
+            secret: false,
+        },
+        ConfigOption {
+            name: "issuer_allow_short_hmac_secret",
+            env_var: "HOTSOCK_ISSUER_ALLOW_SHORT_HMAC_SECRET",
+            secret: false,
+        },
+    ];
+}
 
 /// Checks an optional string: when set, it must be non-empty and pass `check`.
 fn check_opt(
@@ -957,8 +1062,14 @@ mod tests {
 
     #[test]
     fn every_env_option_is_handled() {
-        for field in ENV_OPTIONS {
-            let value = match *field {
+        for option in Config::OPTIONS {
+            assert_eq!(
+                option.env_var,
+                format!("HOTSOCK_{}", option.name.to_ascii_uppercase())
+            );
+        }
+        for field in Config::OPTIONS.iter().map(|o| o.name) {
+            let value = match field {
                 "issuer_key_algorithm" => "HS256",
                 "issuer_token_ttl" => "5",
                 f if f.contains("allow")

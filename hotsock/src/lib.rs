@@ -73,7 +73,7 @@ mod global;
 mod issue;
 mod publish;
 
-pub use config::{Audience, Config, ConfigBuilder};
+pub use config::{Audience, Config, ConfigBuilder, ConfigOption};
 pub use error::{Error, ErrorKind, Result};
 pub use global::{configure, default_config, issue_token, publish_message};
 pub use issue::Issuer;
