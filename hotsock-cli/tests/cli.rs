@@ -344,7 +344,14 @@ fn usage_errors_exit_2() {
 #[test]
 fn help_has_examples_and_completions_print() {
     let dir = temp_dir("help");
-    for command in ["keygen", "token", "decode", "publish", "config", "completions"] {
+    for command in [
+        "keygen",
+        "token",
+        "decode",
+        "publish",
+        "config",
+        "completions",
+    ] {
         let help = stdout(&hotsock(&[command, "--help"], &dir));
         assert!(help.contains("Examples:"), "{command} --help: {help}");
     }
