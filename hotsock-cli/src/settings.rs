@@ -13,6 +13,9 @@ pub(crate) struct AwsArgs {
     /// The AWS region.
     #[arg(long)]
     region: Option<String>,
+    /// The AWS profile (credentials and region from ~/.aws/config and ~/.aws/credentials).
+    #[arg(long)]
+    profile: Option<String>,
     /// Send AWS calls here instead (a local emulator).
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
@@ -33,6 +36,7 @@ impl AwsArgs {
         [
             ("publish_function_arn", "--function-arn", &self.function_arn),
             ("aws_region", "--region", &self.region),
+            ("aws_profile", "--profile", &self.profile),
             ("aws_endpoint_url", "--endpoint-url", &self.endpoint_url),
             (
                 "aws_assume_role_arn",

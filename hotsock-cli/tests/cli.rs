@@ -565,3 +565,49 @@ fn config_shows_values_and_sources_with_secrets_redacted() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.starts_with("error: invalid configuration: issuer_token_ttl: HOTSOCK_ISSUER_TOKEN_TTL must be a whole number"), "{stderr}");
 }
+
+#[test]
+fn publish_with_a_named_profile() {
+    let dir = temp_dir("profile");
+    let f = moto::fixture();
+    std::fs::write(
+        dir.join("credentials"),
+        format!(
+            "[moto]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            f.access_key_id, f.secret_access_key
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config"),
+        format!("[profile moto]\nregion = {}\n", f.region),
+    )
+    .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hotsock"));
+    for (name, _) in
+        std::env::vars().filter(|(n, _)| n.starts_with("HOTSOCK_") || n.starts_with("AWS_"))
+    {
+        command.env_remove(name);
+    }
+    // no keys and no region from HOTSOCK_*: both come from the profile the flag names
+    let output = command
+        .args([
+            "publish",
+            "--profile",
+            "moto",
+            "--channel",
+            "c",
+            "--event",
+            "e",
+            "--function-arn",
+            &f.function_name,
+        ])
+        .args(["--endpoint-url", &f.endpoint])
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
+        .env("AWS_CONFIG_FILE", dir.join("config"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&output), "{\"event\":\"e\",\"channel\":\"c\"}\n");
+}

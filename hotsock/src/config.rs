@@ -32,6 +32,7 @@ use crate::issue::key::{KeySource, SigningKey};
 /// | --- | --- | --- |
 /// | [`publish_function_arn`](ConfigBuilder::publish_function_arn) | `HOTSOCK_PUBLISH_FUNCTION_ARN` | `publish_function_arn` |
 /// | [`aws_region`](ConfigBuilder::aws_region) | `HOTSOCK_AWS_REGION` | `aws_region` |
+/// | [`aws_profile`](ConfigBuilder::aws_profile) | `HOTSOCK_AWS_PROFILE` | (none) |
 /// | [`aws_access_key_id`](ConfigBuilder::aws_access_key_id) | `HOTSOCK_AWS_ACCESS_KEY_ID` | `aws_access_key_id` |
 /// | [`aws_secret_access_key`](ConfigBuilder::aws_secret_access_key) | `HOTSOCK_AWS_SECRET_ACCESS_KEY` | `aws_secret_access_key` |
 /// | [`aws_session_token`](ConfigBuilder::aws_session_token) | `HOTSOCK_AWS_SESSION_TOKEN` | (none) |
@@ -131,6 +132,7 @@ impl fmt::Debug for Clock {
 struct Settings {
     publish_function_arn: Option<String>,
     aws_region: Option<String>,
+    aws_profile: Option<String>,
     aws_access_key_id: Option<String>,
     aws_secret_access_key: Option<Secret>,
     aws_session_token: Option<Secret>,
@@ -177,6 +179,12 @@ impl Config {
     /// The AWS region, when set here rather than left to the AWS SDK's usual sources.
     pub fn aws_region(&self) -> Option<&str> {
         self.inner.aws_region.as_deref()
+    }
+
+    /// The AWS profile (in `~/.aws/config` and `~/.aws/credentials`) whose region and credentials the AWS
+    /// SDK uses, when set here rather than by `AWS_PROFILE`.
+    pub fn aws_profile(&self) -> Option<&str> {
+        self.inner.aws_profile.as_deref()
     }
 
     /// The static AWS access key ID, when set.
@@ -303,6 +311,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("publish_function_arn", &s.publish_function_arn)
             .field("aws_region", &s.aws_region)
+            .field("aws_profile", &s.aws_profile)
             .field("aws_access_key_id", &s.aws_access_key_id)
             .field("aws_secret_access_key", &s.aws_secret_access_key)
             .field("aws_session_token", &s.aws_session_token)
@@ -342,6 +351,7 @@ impl fmt::Debug for Config {
 pub struct ConfigBuilder {
     publish_function_arn: Option<String>,
     aws_region: Option<String>,
+    aws_profile: Option<String>,
     aws_access_key_id: Option<String>,
     aws_secret_access_key: Option<Secret>,
     aws_session_token: Option<Secret>,
@@ -387,6 +397,13 @@ impl ConfigBuilder {
     /// sources apply (`AWS_REGION`, the profile).
     pub fn aws_region(mut self, region: impl Into<String>) -> Self {
         self.aws_region = Some(region.into());
+        self
+    }
+
+    /// A named AWS profile for the default credential chain and the region, as `AWS_PROFILE` names one
+    /// (SSO, `credential_process`, `role_arn` with `source_profile` all work as the AWS SDK reads them).
+    pub fn aws_profile(mut self, profile: impl Into<String>) -> Self {
+        self.aws_profile = Some(profile.into());
         self
     }
 
@@ -626,6 +643,7 @@ impl ConfigBuilder {
         match field {
             "publish_function_arn" => self.publish_function_arn(value),
             "aws_region" => self.aws_region(value),
+            "aws_profile" => self.aws_profile(value),
             "aws_access_key_id" => self.aws_access_key_id(value),
             "aws_secret_access_key" => self.aws_secret_access_key(value),
             "aws_session_token" => self.aws_session_token(value),
@@ -713,6 +731,7 @@ impl ConfigBuilder {
                 .then_some(())
                 .ok_or("must be a region name such as us-east-1")
         })?;
+        check_opt("aws_profile", &self.aws_profile, no_white_space)?;
         check_opt("aws_access_key_id", &self.aws_access_key_id, no_white_space)?;
         if let Some(secret) = &self.aws_secret_access_key {
             // never echo the value
@@ -847,6 +866,7 @@ impl ConfigBuilder {
             inner: Arc::new(Settings {
                 publish_function_arn: self.publish_function_arn,
                 aws_region: self.aws_region,
+                aws_profile: self.aws_profile,
                 aws_access_key_id: self.aws_access_key_id,
                 aws_secret_access_key: self.aws_secret_access_key,
                 aws_session_token: self.aws_session_token,
@@ -894,6 +914,11 @@ impl Config {
         ConfigOption {
             name: "aws_region",
             env_var: "HOTSOCK_AWS_REGION",
+            secret: false,
+        },
+        ConfigOption {
+            name: "aws_profile",
+            env_var: "HOTSOCK_AWS_PROFILE",
             secret: false,
         },
         ConfigOption {

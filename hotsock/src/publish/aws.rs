@@ -77,6 +77,9 @@ pub(crate) async fn lambda_client(
     let mut loader = aws_config::defaults(behavior_version())
         .retry_config(retry)
         .timeout_config(timeouts.build());
+    if let Some(profile) = config.aws_profile() {
+        loader = loader.profile_name(profile);
+    }
     if let Some(region) = config.aws_region() {
         loader = loader.region(Region::new(region.to_owned()));
     }
