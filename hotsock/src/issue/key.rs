@@ -203,6 +203,16 @@ fn decode_base64(text: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
 }
 
 fn hmac_key(algorithm: Algorithm, secret: &[u8], allow_short: bool) -> Result<Inner> {
+    Ok(Inner::Hmac(hmac_secret(algorithm, secret, allow_short)?))
+}
+
+/// An HMAC key from a shared secret: never empty, never a PEM key (the algorithm-confusion mistake, or
+/// attack), and at least the hash size unless `allow_short`.
+pub(crate) fn hmac_secret(
+    algorithm: Algorithm,
+    secret: &[u8],
+    allow_short: bool,
+) -> Result<Box<hmac::Key>> {
     if secret.is_empty() {
         return Err(Error::key(format!("the {algorithm} secret is empty")));
     }
@@ -224,7 +234,7 @@ fn hmac_key(algorithm: Algorithm, secret: &[u8], allow_short: bool) -> Result<In
         Algorithm::HS512 => hmac::HMAC_SHA512,
         _ => hmac::HMAC_SHA256,
     };
-    Ok(Inner::Hmac(Box::new(hmac::Key::new(hmac_alg, secret))))
+    Ok(Box::new(hmac::Key::new(hmac_alg, secret)))
 }
 
 fn asymmetric_key(algorithm: Algorithm, bytes: &[u8]) -> Result<Inner> {

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use super::algorithm::{Algorithm, KeyType};
-use super::key::public_key_der;
+use super::key::{hmac_secret, public_key_der};
 use crate::error::{Error, ErrorKind, Result};
 
 /// A token's header and claims, decoded.
@@ -113,23 +113,8 @@ impl Verifier {
     pub fn new(algorithm: Algorithm, key: impl AsRef<[u8]>) -> Result<Verifier> {
         let key = key.as_ref();
         let key = match algorithm.key_type() {
-            KeyType::Hmac => {
-                if key.is_empty() {
-                    return Err(Error::key("the HMAC secret is empty"));
-                }
-                // a public key used as an HMAC secret is the classic algorithm-confusion attack
-                if key.trim_ascii_start().starts_with(b"-----BEGIN") {
-                    return Err(Error::key(format!(
-                        "{algorithm} takes a shared secret, but this is a PEM key"
-                    )));
-                }
-                let hmac_alg = match algorithm {
-                    Algorithm::HS384 => hmac::HMAC_SHA384,
-                    Algorithm::HS512 => hmac::HMAC_SHA512,
-                    _ => hmac::HMAC_SHA256,
-                };
-                Key::Hmac(Box::new(hmac::Key::new(hmac_alg, key)))
-            }
+            // verification takes whatever secret the installation was given, short or not
+            KeyType::Hmac => Key::Hmac(hmac_secret(algorithm, key, true)?),
             _ => {
                 let der = public_key_der(key)?;
                 let verification: &'static dyn signature::VerificationAlgorithm = match algorithm {

@@ -61,11 +61,10 @@ async fn publish_by_full_arn() {
     );
 }
 
-/// Temporary credentials (an `ASIA…` key and its session token), got from moto's STS.
-async fn temporary_credentials() -> aws_credential_types::Credentials {
-    use aws_credential_types::provider::ProvideCredentials as _;
+/// An `SdkConfig` for moto with the IAM user's static keys, as an application would load one.
+async fn moto_sdk_config() -> aws_config::SdkConfig {
     let f = moto::fixture();
-    let base = aws_config::defaults(aws_config::BehaviorVersion::v2026_11_17())
+    aws_config::defaults(aws_config::BehaviorVersion::v2026_11_17())
         .region(aws_config::Region::new(f.region.clone()))
         .endpoint_url(&f.endpoint)
         .credentials_provider(aws_credential_types::Credentials::new(
@@ -76,7 +75,14 @@ async fn temporary_credentials() -> aws_credential_types::Credentials {
             "test",
         ))
         .load()
-        .await;
+        .await
+}
+
+/// Temporary credentials (an `ASIA…` key and its session token), got from moto's STS.
+async fn temporary_credentials() -> aws_credential_types::Credentials {
+    use aws_credential_types::provider::ProvideCredentials as _;
+    let f = moto::fixture();
+    let base = moto_sdk_config().await;
     aws_config::sts::AssumeRoleProvider::builder(&f.role_arn)
         .session_name("temporary")
         .external_id(&f.external_id)
@@ -377,18 +383,7 @@ async fn no_credentials_child() {
 async fn publish_with_an_existing_sdk_config() {
     let _lock = moto::lock().await;
     let f = moto::fixture();
-    let sdk_config = aws_config::defaults(aws_config::BehaviorVersion::v2026_11_17())
-        .region(aws_config::Region::new(f.region.clone()))
-        .endpoint_url(&f.endpoint)
-        .credentials_provider(aws_credential_types::Credentials::new(
-            &f.access_key_id,
-            &f.secret_access_key,
-            None,
-            None,
-            "test",
-        ))
-        .load()
-        .await;
+    let sdk_config = moto_sdk_config().await;
     let config = hotsock::Config::builder()
         .publish_function_arn(&f.function_arn)
         .build()
