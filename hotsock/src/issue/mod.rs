@@ -117,10 +117,7 @@ impl Issuer {
         claims: &C,
         now: SystemTime,
     ) -> Result<String> {
-        let now = match now.duration_since(UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
-        };
+        let now = unix_seconds(now);
         let inner = &*self.inner;
         let mut payload = Vec::with_capacity(256);
         claims::write_payload(&inner.defaults, claims, now, &mut payload)?;
@@ -148,6 +145,14 @@ impl Issuer {
     /// The key ID put in every token's `kid` header, if one is configured.
     pub fn key_id(&self) -> Option<&str> {
         self.inner.key_id.as_deref()
+    }
+}
+
+/// Whole seconds since the Unix epoch (negative before it), saturating.
+pub(crate) fn unix_seconds(time: SystemTime) -> i64 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_secs()).map_or(i64::MIN, |s| -s),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -179,11 +179,7 @@ impl Message {
     /// Delivers the message at `time`: the `at(…)` expression made for you, in UTC, to the second (rounded
     /// down). Clears any time zone set before, since the expression is in UTC.
     pub fn schedule_at(self, time: SystemTime) -> Message {
-        let secs = match time.duration_since(UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-            Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-        };
-        let expression = at_expression(secs);
+        let expression = at_expression(crate::issue::unix_seconds(time));
         let mut message = self.schedule_expression(expression);
         message.schedule_expression_timezone = None;
         message
