@@ -138,7 +138,8 @@ pub(crate) async fn lambda_client(
     Ok(aws_sdk_lambda::Client::from_conf(lambda))
 }
 
-/// A credentials provider that hands out credentials already fetched once, then asks its provider.
+/// A credentials provider that hands out credentials already fetched once (if they are still good for five
+/// minutes), then asks its provider.
 #[derive(Debug)]
 struct Prefetched<P> {
     first: std::sync::Mutex<Option<Credentials>>,
@@ -152,11 +153,18 @@ impl<P: ProvideCredentials> ProvideCredentials for Prefetched<P> {
     where
         Self: 'a,
     {
+        // a publisher built long before its first publish must not start with stale credentials
+        let fresh_enough = |c: &Credentials| {
+            c.expiry().is_none_or(|expiry| {
+                expiry > std::time::SystemTime::now() + Duration::from_secs(300)
+            })
+        };
         let first = self
             .first
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
+            .take()
+            .filter(fresh_enough);
         match first {
             Some(credentials) => {
                 aws_credential_types::provider::future::ProvideCredentials::ready(Ok(credentials))
@@ -240,4 +248,71 @@ pub(crate) fn invoke_error(
         _ => (ErrorKind::Service, "the invocation failed".to_owned()),
     };
     Error::new(kind, message).with_source(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::SystemTime;
+
+    use super::*;
+
+    #[derive(Debug, Default)]
+    struct Counting(AtomicUsize);
+
+    impl ProvideCredentials for Counting {
+        fn provide_credentials<'a>(
+            &'a self,
+        ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            aws_credential_types::provider::future::ProvideCredentials::ready(Ok(Credentials::new(
+                "ASIAFRESH",
+                "secret",
+                None,
+                None,
+                "test",
+            )))
+        }
+    }
+
+    fn expiring_in(secs: u64) -> Credentials {
+        Credentials::new(
+            "ASIAFIRST",
+            "secret",
+            Some("token".into()),
+            Some(SystemTime::now() + Duration::from_secs(secs)),
+            "test",
+        )
+    }
+
+    #[tokio::test]
+    async fn prefetched_credentials_are_used_once_and_only_while_fresh() {
+        let fresh = Prefetched {
+            first: std::sync::Mutex::new(Some(expiring_in(3600))),
+            provider: Counting::default(),
+        };
+        assert_eq!(
+            fresh.provide_credentials().await.unwrap().access_key_id(),
+            "ASIAFIRST"
+        );
+        assert_eq!(fresh.provider.0.load(Ordering::SeqCst), 0);
+        assert_eq!(
+            fresh.provide_credentials().await.unwrap().access_key_id(),
+            "ASIAFRESH"
+        );
+        assert_eq!(fresh.provider.0.load(Ordering::SeqCst), 1);
+
+        let stale = Prefetched {
+            first: std::sync::Mutex::new(Some(expiring_in(60))),
+            provider: Counting::default(),
+        };
+        assert_eq!(
+            stale.provide_credentials().await.unwrap().access_key_id(),
+            "ASIAFRESH"
+        );
+        assert_eq!(stale.provider.0.load(Ordering::SeqCst), 1);
+    }
 }
