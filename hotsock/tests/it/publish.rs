@@ -19,6 +19,21 @@ fn gem_message() -> Message {
         .store(100)
 }
 
+/// Publishes the gem's test-15 message with `config` and checks that moto received exactly its JSON.
+async fn assert_publishes_gem_case(config: &hotsock::Config) {
+    let output = Publisher::new(config)
+        .await
+        .unwrap()
+        .publish(&gem_message())
+        .await
+        .unwrap();
+    assert_eq!(
+        std::str::from_utf8(output.payload()).unwrap(),
+        GEM_CASE,
+        "moto received exactly this"
+    );
+}
+
 #[tokio::test]
 async fn publish_by_function_name_with_static_keys() {
     let _lock = moto::lock().await;
@@ -105,13 +120,7 @@ async fn publish_with_static_keys_and_session_token() {
         .aws_session_token(creds.session_token().unwrap())
         .build()
         .unwrap();
-    let output = Publisher::new(&config)
-        .await
-        .unwrap()
-        .publish(&gem_message())
-        .await
-        .unwrap();
-    assert_eq!(std::str::from_utf8(output.payload()).unwrap(), GEM_CASE);
+    assert_publishes_gem_case(&config).await;
 }
 
 #[tokio::test]
@@ -330,13 +339,7 @@ async fn default_chain_child() {
         .aws_endpoint_url(&f.endpoint)
         .build()
         .unwrap();
-    let output = Publisher::new(&config)
-        .await
-        .unwrap()
-        .publish(&gem_message())
-        .await
-        .unwrap();
-    assert_eq!(std::str::from_utf8(output.payload()).unwrap(), GEM_CASE);
+    assert_publishes_gem_case(&config).await;
 }
 
 /// No credentials anywhere: an auth error, not a network one.
