@@ -89,7 +89,7 @@ impl SigningKey {
         let field = source.option_name();
         let bytes = read_source(algorithm, source).map_err(|e| e.with_field(field))?;
         let inner = if algorithm.is_hmac() {
-            hmac_key(algorithm, &bytes, allow_short_hmac_secret)
+            hmac_secret(algorithm, &bytes, allow_short_hmac_secret).map(Inner::Hmac)
         } else {
             asymmetric_key(algorithm, &bytes)
         }
@@ -200,10 +200,6 @@ fn decode_base64(text: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
         .or_else(|_| URL_SAFE.decode(&*compact))
         .ok()
         .map(Zeroizing::new)
-}
-
-fn hmac_key(algorithm: Algorithm, secret: &[u8], allow_short: bool) -> Result<Inner> {
-    Ok(Inner::Hmac(hmac_secret(algorithm, secret, allow_short)?))
 }
 
 /// An HMAC key from a shared secret: never empty, never a PEM key (the algorithm-confusion mistake, or
