@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use futures_util::StreamExt as _;
 use hotsock::{Message, Publisher};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Publish one message, or every line of a newline-delimited JSON file.
 ///
@@ -143,67 +143,6 @@ fn message_from_flags(args: &Args) -> anyhow::Result<Message> {
 }
 
 /// A message from one line of newline-delimited JSON: Hotsock's camelCase attributes.
-fn message_from_json(line: &str) -> anyhow::Result<Message> {
-    let mut object: Map<String, Value> =
-        match serde_json::from_str(line).context("not valid JSON")? {
-            Value::Object(object) => object,
-            _ => bail!("not a JSON object"),
-        };
-    let mut string = |name: &str| -> anyhow::Result<Option<String>> {
-        match object.remove(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => bail!("{name} must be a string"),
-        }
-    };
-    let channel = string("channel")?.context("channel is missing")?;
-    let event = string("event")?.context("event is missing")?;
-    let deduplication_id = string("deduplicationId")?;
-    let key = string("key")?;
-    let schedule_expression = string("scheduleExpression")?;
-    let schedule_expression_timezone = string("scheduleExpressionTimezone")?;
-    let mut message = Message::new(channel, event);
-    if let Some(data) = object.remove("data") {
-        message = message.data(&data);
-    }
-    for (name, set) in [
-        (
-            "eagerIdGeneration",
-            Message::eager_id_generation as fn(Message, bool) -> Message,
-        ),
-        ("emitPubSubEvent", Message::emit_pub_sub_event),
-    ] {
-        match object.remove(name) {
-            None => {}
-            Some(Value::Bool(b)) => message = set(message, b),
-            Some(_) => bail!("{name} must be true or false"),
-        }
-    }
-    match object.remove("store") {
-        None => {}
-        Some(store) => {
-            message = message.store(store.as_i64().context("store must be a whole number")?)
-        }
-    }
-    if let Some(v) = deduplication_id {
-        message = message.deduplication_id(v);
-    }
-    if let Some(v) = key {
-        message = message.key(v);
-    }
-    if let Some(v) = schedule_expression {
-        message = message.schedule_expression(v);
-    }
-    if let Some(v) = schedule_expression_timezone {
-        message = message.schedule_expression_timezone(v);
-    }
-    for (name, value) in object {
-        message = message.extra(name, &value);
-    }
-    message.validate()?;
-    Ok(message)
-}
-
 async fn publish_file(
     publisher: &Publisher,
     source: &str,
@@ -238,11 +177,8 @@ async fn publish_file(
     let total = lines.len();
     let mut results = futures_util::stream::iter(lines)
         .map(|(number, line)| async move {
-            let result = match message_from_json(&line) {
-                Ok(message) => publisher
-                    .publish(&message)
-                    .await
-                    .map_err(anyhow::Error::from),
+            let result = match Message::from_json(line.as_bytes()) {
+                Ok(message) => publisher.publish(&message).await,
                 Err(e) => Err(e),
             };
             (number, result)

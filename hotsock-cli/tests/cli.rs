@@ -445,7 +445,10 @@ fn publish_from_a_file_with_a_bad_line_in_the_middle() {
         stderr.contains("line 3: invalid message: channel: must not contain '#'"),
         "{stderr}"
     );
-    assert!(stderr.contains("line 5: not valid JSON"), "{stderr}");
+    assert!(
+        stderr.contains("line 5: invalid message: not valid JSON"),
+        "{stderr}"
+    );
     assert!(stderr.contains("published 4 of 6, 2 failed"), "{stderr}");
     assert!(
         stderr.trim_end().ends_with("error: 2 of 6 messages failed"),

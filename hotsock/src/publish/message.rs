@@ -115,6 +115,69 @@ impl Message {
         }
     }
 
+    /// A message from its JSON form, the payload the publish function takes (`{"channel": …, "event": …,
+    /// "data": …, …}`), checked with [`validate`](Message::validate). Attributes this crate does not know
+    /// are kept as [`extra`](Message::extra).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Validation`] when the text is not a JSON object, `channel` or `event` is missing, an
+    /// attribute has the wrong JSON type (naming it), or a rule of `validate` is broken.
+    ///
+    /// ```
+    /// let message = hotsock::Message::from_json(br#"{"channel":"chat","event":"hello","data":1}"#)?;
+    /// assert_eq!(message.channel_name(), "chat");
+    /// # Ok::<(), hotsock::Error>(())
+    /// ```
+    pub fn from_json(json: &[u8]) -> Result<Message> {
+        use serde_json::{Map, Value};
+        let invalid = |field: &'static str, message: &'static str| {
+            Error::new(ErrorKind::Validation, message).with_field(field)
+        };
+        let mut object: Map<String, Value> = match serde_json::from_slice(json) {
+            Ok(Value::Object(object)) => object,
+            Ok(_) => return Err(Error::new(ErrorKind::Validation, "not a JSON object")),
+            Err(e) => {
+                return Err(Error::new(ErrorKind::Validation, "not valid JSON").with_source(e));
+            }
+        };
+        let mut string = |name: &'static str| match object.remove(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(invalid(name, "must be a string")),
+        };
+        let channel = string("channel")?.ok_or_else(|| invalid("channel", "is required"))?;
+        let event = string("event")?.ok_or_else(|| invalid("event", "is required"))?;
+        let mut message = Message::new(channel, event);
+        message.deduplication_id = string("deduplicationId")?;
+        message.key = string("key")?;
+        message.schedule_expression = string("scheduleExpression")?;
+        message.schedule_expression_timezone = string("scheduleExpressionTimezone")?;
+        let mut boolean = |name: &'static str| match object.remove(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(_) => Err(invalid(name, "must be true or false")),
+        };
+        message.eager_id_generation = boolean("eagerIdGeneration")?;
+        message.emit_pub_sub_event = boolean("emitPubSubEvent")?;
+        message.store = match object.remove("store") {
+            None => None,
+            Some(store) => Some(
+                store
+                    .as_i64()
+                    .ok_or_else(|| invalid("store", "must be a whole number"))?,
+            ),
+        };
+        if let Some(data) = object.remove("data") {
+            message.data = Some(Json::new(&data));
+        }
+        message.extra = object
+            .into_iter()
+            .map(|(name, value)| (name, Json::new(&value)))
+            .collect();
+        message.validate()?;
+        Ok(message)
+    }
+
     /// A write to channel storage: the `hotsock.channelStorageSet` event with `key` and `data` (`null` or
     /// `{}` clears the entry). Storage entries are kept forever unless [`store`](Message::store) says
     /// otherwise; `store(0)` is refused for them.

@@ -1,0 +1,11 @@
+//! Integration tests of the local Hotsock, with the `hotsock` library's own `Publisher` and `Issuer` and a
+//! real WebSocket client (tokio-tungstenite). Everything runs on loopback.
+
+mod support;
+
+/// 1,000 subscribers, 1,000 messages.
+mod load;
+/// Publishing over the Lambda Invoke API and the HTTP API; the Channels API.
+mod publish;
+/// The WebSocket API: connecting, subscribing, refusals, client publishing, presence.
+mod ws;
