@@ -57,7 +57,11 @@ pub(crate) fn run(args: Args, out: &mut impl Write) -> anyhow::Result<()> {
 }
 
 /// Writes a secret file readable by its owner only, refusing to replace one unless `force`.
-fn write_private(path: &std::path::Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+pub(crate) fn write_private(
+    path: &std::path::Path,
+    bytes: &[u8],
+    force: bool,
+) -> anyhow::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true);
     if force {

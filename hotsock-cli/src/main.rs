@@ -5,7 +5,9 @@
 //! error.
 
 mod decode;
+mod demo;
 mod keygen;
+mod local;
 mod publish;
 mod settings;
 mod token;
@@ -34,6 +36,8 @@ enum Command {
     Decode(decode::Args),
     Config(settings::Args),
     Publish(Box<publish::Args>),
+    Local(local::Args),
+    Demo(demo::Args),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  hotsock completions bash > ~/.local/share/bash-completion/completions/hotsock\n  hotsock completions zsh > ~/.zfunc/_hotsock"
@@ -67,6 +71,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Decode(args) => decode::run(args, &mut stdout)?,
         Command::Config(args) => settings::run(args, &mut stdout)?,
         Command::Publish(args) => publish::run(*args, &mut stdout)?,
+        Command::Local(args) => local::run(args, &mut stdout)?,
+        Command::Demo(args) => demo::run(args, &mut stdout)?,
         Command::Completions { shell } => {
             // generated into memory first: clap_complete panics on a failed write (a closed pipe)
             let mut script = Vec::new();

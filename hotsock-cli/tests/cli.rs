@@ -10,6 +10,10 @@ mod verify;
 #[path = "../../hotsock/tests/it/moto.rs"]
 mod moto;
 
+/// `hotsock local` and `hotsock demo`.
+#[path = "cli/local.rs"]
+mod local;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -3,8 +3,6 @@
 
 mod support;
 
-/// 1,000 subscribers, 1,000 messages.
-mod load;
 /// Publishing over the Lambda Invoke API and the HTTP API; the Channels API.
 mod publish;
 /// The WebSocket API: connecting, subscribing, refusals, client publishing, presence.
