@@ -104,7 +104,7 @@ fn capture_json(text: &[u8], out: &mut Captured) -> Result<(), CaptureError> {
 }
 
 /// The top-level members of a JSON object, in order, values kept as JSON text.
-struct JsonMembers<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+pub(crate) struct JsonMembers<'a>(pub(crate) Vec<(Cow<'a, str>, &'a RawValue)>);
 
 impl<'de> Deserialize<'de> for JsonMembers<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

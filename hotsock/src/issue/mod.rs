@@ -1,7 +1,7 @@
 //! Token issuing: the [`Issuer`], its keys, its default claims and its signing.
 
 pub(crate) mod algorithm;
-mod capture;
+pub(crate) mod capture;
 pub(crate) mod claims;
 pub(crate) mod generate;
 pub(crate) mod key;

@@ -129,51 +129,58 @@ impl Message {
     /// # Ok::<(), hotsock::Error>(())
     /// ```
     pub fn from_json(json: &[u8]) -> Result<Message> {
-        use serde_json::{Map, Value};
-        let invalid = |field: &'static str, message: &'static str| {
-            Error::new(ErrorKind::Validation, message).with_field(field)
+        use crate::issue::capture::JsonMembers;
+        // members in order, each value as its JSON text: data and unknown attributes are sent as written
+        let JsonMembers(members) = serde_json::from_slice(json).map_err(|e| {
+            let message = if e.is_data() {
+                "not a JSON object"
+            } else {
+                "not valid JSON"
+            };
+            Error::new(ErrorKind::Validation, message).with_source(e)
+        })?;
+        let invalid = |field: &str, message: &'static str| {
+            Error::new(ErrorKind::Validation, message).with_field(field.to_owned())
         };
-        let mut object: Map<String, Value> = match serde_json::from_slice(json) {
-            Ok(Value::Object(object)) => object,
-            Ok(_) => return Err(Error::new(ErrorKind::Validation, "not a JSON object")),
-            Err(e) => {
-                return Err(Error::new(ErrorKind::Validation, "not valid JSON").with_source(e));
+        let mut message = Message::new(String::new(), String::new());
+        let (mut channel, mut event) = (None, None);
+        for (i, (name, raw)) in members.iter().enumerate() {
+            if members[..i].iter().any(|(earlier, _)| earlier == name) {
+                return Err(invalid(name, "is given twice"));
             }
-        };
-        let mut string = |name: &'static str| match object.remove(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(invalid(name, "must be a string")),
-        };
-        let channel = string("channel")?.ok_or_else(|| invalid("channel", "is required"))?;
-        let event = string("event")?.ok_or_else(|| invalid("event", "is required"))?;
-        let mut message = Message::new(channel, event);
-        message.deduplication_id = string("deduplicationId")?;
-        message.key = string("key")?;
-        message.schedule_expression = string("scheduleExpression")?;
-        message.schedule_expression_timezone = string("scheduleExpressionTimezone")?;
-        let mut boolean = |name: &'static str| match object.remove(name) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(b)),
-            Some(_) => Err(invalid(name, "must be true or false")),
-        };
-        message.eager_id_generation = boolean("eagerIdGeneration")?;
-        message.emit_pub_sub_event = boolean("emitPubSubEvent")?;
-        message.store = match object.remove("store") {
-            None => None,
-            Some(store) => Some(
-                store
-                    .as_i64()
-                    .ok_or_else(|| invalid("store", "must be a whole number"))?,
-            ),
-        };
-        if let Some(data) = object.remove("data") {
-            message.data = Some(Json::new(&data));
+            let text = raw.get();
+            let string = || {
+                serde_json::from_str::<String>(text).map_err(|_| invalid(name, "must be a string"))
+            };
+            let boolean = || {
+                serde_json::from_str::<bool>(text)
+                    .map_err(|_| invalid(name, "must be true or false"))
+            };
+            match &**name {
+                "channel" => channel = Some(string()?),
+                "event" => event = Some(string()?),
+                "data" => message.data = Some(Json::Ok((*raw).to_owned())),
+                "deduplicationId" => message.deduplication_id = Some(string()?),
+                "eagerIdGeneration" => message.eager_id_generation = Some(boolean()?),
+                "emitPubSubEvent" => message.emit_pub_sub_event = Some(boolean()?),
+                "key" => message.key = Some(string()?),
+                "scheduleExpression" => message.schedule_expression = Some(string()?),
+                "scheduleExpressionTimezone" => {
+                    message.schedule_expression_timezone = Some(string()?);
+                }
+                "store" => {
+                    message.store = Some(
+                        serde_json::from_str::<i64>(text)
+                            .map_err(|_| invalid("store", "must be a whole number"))?,
+                    );
+                }
+                _ => message
+                    .extra
+                    .push((name.clone().into_owned(), Json::Ok((*raw).to_owned()))),
+            }
         }
-        message.extra = object
-            .into_iter()
-            .map(|(name, value)| (name, Json::new(&value)))
-            .collect();
+        message.channel = channel.ok_or_else(|| invalid("channel", "is required"))?;
+        message.event = event.ok_or_else(|| invalid("event", "is required"))?;
         message.validate()?;
         Ok(message)
     }

@@ -177,3 +177,38 @@ fn other_rules() {
     }
     refused(message, "message");
 }
+
+#[test]
+fn from_json_reads_the_payload_form_and_names_the_attribute_it_refuses() {
+    let text = r#"{"event":"e","channel":"c","data":{"b":1,"a":[null]},"deduplicationId":"d","eagerIdGeneration":true,"emitPubSubEvent":false,"store":60,"someNewParam":"x"}"#;
+    let message = Message::from_json(text.as_bytes()).unwrap();
+    assert_eq!((message.channel_name(), message.event_name()), ("c", "e"));
+    // what it sends is what it read, byte for byte: data and the unknown attribute as written
+    assert_eq!(json(&message), text);
+    // an explicit null data is kept as null
+    let null = Message::from_json(br#"{"channel":"c","event":"e","data":null}"#).unwrap();
+    assert_eq!(json(&null), r#"{"event":"e","channel":"c","data":null}"#);
+
+    for (text, field) in [
+        (r#"{"event":"e"}"#, Some("channel")),
+        (r#"{"channel":"c","event":7}"#, Some("event")),
+        (r#"{"channel":"c","event":"e","store":"60"}"#, Some("store")),
+        (
+            r#"{"channel":"c","event":"e","emitPubSubEvent":1}"#,
+            Some("emitPubSubEvent"),
+        ),
+        (r#"{"channel":"c","event":"e","key":["k"]}"#, Some("key")),
+        (r#"{"channel":"c#","event":"e"}"#, Some("channel")),
+        (
+            r#"{"channel":"c","event":"e","channel":"d"}"#,
+            Some("channel"),
+        ),
+        (r#"{"channel":"c","event":"e","x":1,"x":2}"#, Some("x")),
+        (r#"["c","e"]"#, None),
+        (r#"{"channel":"c","#, None),
+    ] {
+        let error = Message::from_json(text.as_bytes()).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Validation, "{text}");
+        assert_eq!(error.field(), field, "{text}: {error}");
+    }
+}
