@@ -23,6 +23,9 @@ use crate::hub::{self, Delivery, Outbox, SubscribeRefusal, Subscriber};
 /// The longest a connection lasts: API Gateway's two hours.
 const CONNECTION_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
 
+/// The largest message a client may send: API Gateway's WebSocket message limit, 128 KB.
+const MAX_MESSAGE_BYTES: usize = 128 * 1024;
+
 /// `GET /v1?token=…`: verifies the connect token before the upgrade; a refused token gets 401.
 pub(crate) async fn upgrade(
     State(app): State<Arc<App>>,
@@ -38,7 +41,9 @@ pub(crate) async fn upgrade(
             .into_response();
     };
     match app.authority.verify(token, Scope::Connect, now) {
-        Ok(grant) => upgrade.on_upgrade(move |socket| run(app, socket, grant)),
+        Ok(grant) => upgrade
+            .max_message_size(MAX_MESSAGE_BYTES)
+            .on_upgrade(move |socket| run(app, socket, grant)),
         Err(reason) => {
             tracing::debug!(%reason, "connect token refused");
             (StatusCode::UNAUTHORIZED, format!("Unauthorized: {reason}")).into_response()
@@ -137,31 +142,32 @@ async fn run(app: Arc<App>, mut socket: WebSocket, grant: Grant) {
             }
             incoming = socket.recv() => match incoming {
                 Some(Ok(Frame::Text(text))) => {
-                    if let Some(timeout) = connection.heartbeat_timeout
-                        && text.contains("hotsock.heartbeat")
+                    if connection.handle(text.as_str())
+                        && let Some(timeout) = connection.heartbeat_timeout
                     {
                         heartbeat_due = Some(Instant::now() + timeout);
                     }
-                    connection.handle(text.as_str());
                 }
-                Some(Ok(Frame::Close(_))) | None | Some(Err(_)) => break None,
+                Some(Ok(Frame::Close(_))) | None => break None,
+                // over the size limit, or not WebSocket: say so if the socket still takes a frame
+                Some(Err(e)) => break Some((1009, format!("{e}"))),
                 Some(Ok(_)) => {}
             },
             () = sleep_until(heartbeat_due.unwrap_or(far)), if heartbeat_due.is_some() => {
-                break Some("heartbeat timeout");
+                break Some((1000, "heartbeat timeout".to_owned()));
             }
             () = sleep_until(keep_alive_due.unwrap_or(far)), if keep_alive_due.is_some() => {
                 keep_alive_due = Some(Instant::now() + keep_alive);
                 let _ = connection.outbox.try_send(r#"{"event":"hotsock.keepAlive"}"#.into());
             }
-            () = sleep_until(ends) => break Some("connection lifetime reached"),
-            _ = shutdown.changed() => break Some("server shutting down"),
+            () = sleep_until(ends) => break Some((1000, "connection lifetime reached".to_owned())),
+            _ = shutdown.changed() => break Some((1001, "server shutting down".to_owned())),
         }
     };
-    if let Some(reason) = close {
+    if let Some((code, reason)) = close {
         let _ = socket
             .send(Frame::Close(Some(CloseFrame {
-                code: 1001,
+                code,
                 reason: reason.into(),
             })))
             .await;
@@ -180,26 +186,31 @@ impl Connection {
         self.reply(error_frame(channel, code, message));
     }
 
-    fn handle(&mut self, text: &str) {
+    /// Acts on one frame from the client; `true` when it was a `hotsock.heartbeat`.
+    fn handle(&mut self, text: &str) -> bool {
         let incoming: Incoming = match serde_json::from_str(text) {
             Ok(incoming) => incoming,
             Err(e) => {
-                return self.error(None, "INVALID_MESSAGE", &format!("not a JSON message: {e}"));
+                self.error(None, "INVALID_MESSAGE", &format!("not a JSON message: {e}"));
+                return false;
             }
         };
         let Some(event) = incoming.event.as_deref() else {
-            return self.error(
+            self.error(
                 incoming.channel.as_deref(),
                 "INVALID_MESSAGE",
                 "event is required",
             );
+            return false;
         };
         match event {
+            "hotsock.heartbeat" => return true,
             "hotsock.ping" => self.reply(r#"{"event":"hotsock.pong"}"#.into()),
-            "hotsock.pong" | "hotsock.heartbeat" => {}
+            "hotsock.pong" => {}
             "hotsock.subscribe" => {
                 let Some(channel) = incoming.channel.as_deref() else {
-                    return self.error(None, "INVALID_MESSAGE", "channel is required");
+                    self.error(None, "INVALID_MESSAGE", "channel is required");
+                    return false;
                 };
                 let token = incoming
                     .data
@@ -210,7 +221,8 @@ impl Connection {
             }
             "hotsock.unsubscribe" => {
                 let Some(channel) = incoming.channel.as_deref() else {
-                    return self.error(None, "INVALID_MESSAGE", "channel is required");
+                    self.error(None, "INVALID_MESSAGE", "channel is required");
+                    return false;
                 };
                 if self.subscriptions.remove(channel).is_some() {
                     self.app.hub.unsubscribe(channel, &self.id);
@@ -235,6 +247,7 @@ impl Connection {
             ),
             _ => self.publish(&incoming, event),
         }
+        false
     }
 
     /// Subscribes with the connect token's permissions, or with a subscribe token's.

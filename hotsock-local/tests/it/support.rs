@@ -168,6 +168,18 @@ impl Client {
         self.next().await
     }
 
+    /// That the server ends the connection within `wait` (a close frame or a reset), sending nothing else.
+    pub(crate) async fn assert_closed(&mut self, wait: Duration) {
+        loop {
+            match tokio::time::timeout(wait, self.socket.next()).await {
+                Err(_) => panic!("still open after {wait:?}"),
+                Ok(None | Some(Err(_)) | Some(Ok(Frame::Close(_)))) => return,
+                Ok(Some(Ok(Frame::Text(text)))) => panic!("expected the end, got {text}"),
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
     /// That nothing arrives for a short while.
     pub(crate) async fn assert_quiet(&mut self) {
         if let Some(frame) = self.try_next(Duration::from_millis(300)).await {

@@ -387,3 +387,104 @@ async fn auto_subscribe_ping_and_storage_from_clients() {
         "STORAGE_PERMISSION_DENIED"
     );
 }
+
+#[tokio::test]
+async fn heartbeats_keep_a_connection_with_heartbeat_timeout_open() {
+    let t = start().await;
+    let token = t.token(json!({"scope": "connect", "heartbeatTimeout": 5}));
+    let mut client = t.connect_with(&token).await.unwrap();
+    // a heartbeat at 3 s carries the connection past the first 5 s ...
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    client.send(json!({"event": "hotsock.heartbeat"})).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    client.send(json!({"event": "hotsock.ping"})).await;
+    assert_eq!(client.next().await, json!({"event": "hotsock.pong"}));
+    // ... and without another it is closed about 5 s after that heartbeat
+    client.assert_closed(Duration::from_secs(4)).await;
+}
+
+#[tokio::test]
+async fn keep_alive_tokens_get_keep_alive_messages() {
+    let t = start_with(|b| b.keep_alive_interval(Duration::from_millis(200))).await;
+    let mut kept = t
+        .connect_with(&t.token(json!({"scope": "connect", "keepAlive": true})))
+        .await
+        .unwrap();
+    assert_eq!(kept.next().await, json!({"event": "hotsock.keepAlive"}));
+    assert_eq!(kept.next().await, json!({"event": "hotsock.keepAlive"}));
+    let mut plain = t
+        .connect_with(&t.token(json!({"scope": "connect"})))
+        .await
+        .unwrap();
+    plain.assert_quiet().await;
+}
+
+#[tokio::test]
+async fn bad_frames_get_errors_not_a_dropped_connection() {
+    let t = start().await;
+    let mut client = t.connect("jim", json!({"c": {"subscribe": true}})).await;
+    for frame in [
+        json!("just a string"),
+        json!({"channel": "c"}),
+        json!({"event": "hotsock.nonsense"}),
+    ] {
+        client.send(frame.clone()).await;
+        let reply = client.next().await;
+        assert_eq!(reply["event"], "hotsock.error", "{frame}: {reply}");
+    }
+    // still connected and working
+    assert_eq!(
+        client.subscribe("c", None).await["event"],
+        "hotsock.subscribed"
+    );
+    // over API Gateway's 128 KB message limit: the connection is closed
+    client
+        .send(json!({"channel": "c", "event": "big", "data": "x".repeat(129 * 1024)}))
+        .await;
+    client.assert_closed(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn secrets_stay_out_of_debug_output() {
+    let secret = "HS-secret-value-that-must-not-leak-000000";
+    let encoded = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(secret)
+    };
+    let key = SigningKey::new(Algorithm::HS256, encoded.clone());
+    let t = start_with(|b| {
+        b.signing_key(key.clone())
+            .credentials("AKIAEXAMPLE", "aws-secret-that-must-not-leak-0000000000")
+            .http_api_key("api-key-that-must-not-leak")
+    })
+    .await;
+    let debug = format!("{:?} {:?}", t.local, key);
+    for needle in [
+        secret,
+        encoded.as_str(),
+        "aws-secret-that-must-not-leak",
+        "api-key-that-must-not-leak",
+    ] {
+        assert!(!debug.contains(needle), "{needle} in {debug}");
+    }
+    assert!(
+        debug.contains("AKIAEXAMPLE"),
+        "the access key ID is not a secret: {debug}"
+    );
+    // a key that cannot be read names the key, not its content
+    let error = hotsock_local::LocalHotsock::builder()
+        .signing_key(SigningKey::new(Algorithm::ES256, "bm90IGEga2V5"))
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), hotsock_local::ErrorKind::Config);
+    assert!(!format!("{error:?}").contains("bm90IGEga2V5"), "{error:?}");
+    let error = hotsock_local::LocalHotsock::builder()
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "a signing key is required (SigningKey::new(method, encoded_parameter))"
+    );
+}
