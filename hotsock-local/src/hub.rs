@@ -157,10 +157,18 @@ impl Hub {
         }
         frame.push('}');
         let frame: Arc<str> = frame.into();
-        let channel = state
-            .channels
-            .entry(message.channel.to_owned())
-            .or_default();
+        // a channel nobody listens to and nothing is kept for needs no entry
+        let channel = if message.store == 0 {
+            match state.channels.get_mut(message.channel) {
+                Some(channel) => channel,
+                None => return id,
+            }
+        } else {
+            state
+                .channels
+                .entry(message.channel.to_owned())
+                .or_default()
+        };
         channel.subscribers.retain(|s| {
             if !message.echo && message.sender == Some(s.connection_id.as_str()) {
                 return true;
