@@ -20,11 +20,16 @@ struct LocalProcess {
 
 impl LocalProcess {
     fn start(name: &str) -> LocalProcess {
-        let dir = temp_dir(name);
+        LocalProcess::start_with(&temp_dir(name), &[])
+    }
+
+    fn start_with(dir: &std::path::Path, args: &[&str]) -> LocalProcess {
         let env_file = dir.join("local.env");
         let mut child = Command::new(env!("CARGO_BIN_EXE_hotsock"))
             .args(["local", "--listen", "127.0.0.1:0", "--env-file"])
             .arg(&env_file)
+            .args(args)
+            .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -179,6 +184,75 @@ async fn local_token_and_publish_work_together_through_the_env_file() {
     assert_eq!(refused.status.code(), Some(1));
     drop(socket);
     assert!(local.interrupt().success(), "Ctrl-C is a clean stop");
+}
+
+#[tokio::test]
+async fn local_with_an_existing_key_accepts_the_apps_tokens() {
+    let dir = temp_dir("local-key-file");
+    stdout(&hotsock_with(
+        &["keygen", "--alg", "ES384", "--out", "app.pem"],
+        &dir,
+        &[],
+    ));
+    let local = LocalProcess::start_with(
+        &dir,
+        &["--key-file", "app.pem", "--alg", "ES384", "--kid", "app-1"],
+    );
+    assert!(
+        local
+            .get("HOTSOCK_ISSUER_PRIVATE_KEY_FILE")
+            .ends_with("/app.pem")
+    );
+    // a token the app signs with its own key and settings, not from the env file
+    let token = stdout(&hotsock_with(
+        &[
+            "token",
+            "--key-file",
+            "app.pem",
+            "--alg",
+            "ES384",
+            "--kid",
+            "app-1",
+            "--ttl",
+            "60",
+            "--scope",
+            "connect",
+            "--channel",
+            "c:subscribe",
+        ],
+        &dir,
+        &[],
+    ));
+    subscriber(local.get("HOTSOCK_LOCAL_WEBSOCKET_URL"), token.trim(), "c").await;
+    // a token of another key is refused
+    stdout(&hotsock_with(
+        &["keygen", "--alg", "ES384", "--out", "other.pem"],
+        &dir,
+        &[],
+    ));
+    let other = stdout(&hotsock_with(
+        &[
+            "token",
+            "--key-file",
+            "other.pem",
+            "--alg",
+            "ES384",
+            "--kid",
+            "app-1",
+            "--ttl",
+            "60",
+            "--scope",
+            "connect",
+        ],
+        &dir,
+        &[],
+    ));
+    let url = format!(
+        "{}?token={}",
+        local.get("HOTSOCK_LOCAL_WEBSOCKET_URL"),
+        other.trim()
+    );
+    assert!(tokio_tungstenite::connect_async(url).await.is_err());
 }
 
 #[test]

@@ -130,7 +130,7 @@ impl GeneratedKey {
 }
 
 /// PEM armour: Base64 in lines of 64 characters between BEGIN and END lines.
-fn pem(label: &str, der: &[u8]) -> String {
+pub(crate) fn pem(label: &str, der: &[u8]) -> String {
     let body = Zeroizing::new(STANDARD.encode(der));
     // sized up front, so that growing never leaves a copy of a private key behind
     let mut out = String::with_capacity(body.len() + body.len() / 64 + 2 * label.len() + 40);

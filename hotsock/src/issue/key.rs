@@ -119,6 +119,18 @@ impl SigningKey {
         }
     }
 
+    /// The public key as SPKI DER; `None` for HMAC, whose secret is shared.
+    pub(crate) fn public_der(&self) -> Option<Vec<u8>> {
+        use aws_lc_rs::encoding::AsDer as _;
+        use aws_lc_rs::signature::KeyPair as _;
+        match &self.inner {
+            Inner::Hmac(_) => None,
+            Inner::Rsa(key, _) => key.public_key().as_der().ok().map(|d| d.as_ref().to_vec()),
+            Inner::Ec(key) => key.public_key().as_der().ok().map(|d| d.as_ref().to_vec()),
+            Inner::Ed25519(key) => key.public_key().as_der().ok().map(|d| d.as_ref().to_vec()),
+        }
+    }
+
     /// Signs `message`.
     pub(crate) fn sign(&self, message: &[u8]) -> Result<Signature> {
         let failed = |_| Error::key("signing failed");

@@ -142,6 +142,16 @@ impl Issuer {
         self.inner.key.algorithm()
     }
 
+    /// The public half of the signing key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`): what verifies this
+    /// issuer's tokens, and whose Base64 is Hotsock's `SigningKey1EncodedParameter`. `None` for HS*, whose
+    /// secret is shared.
+    pub fn public_key_pem(&self) -> Option<String> {
+        self.inner
+            .key
+            .public_der()
+            .map(|der| generate::pem("PUBLIC KEY", &der))
+    }
+
     /// The key ID put in every token's `kid` header, if one is configured.
     pub fn key_id(&self) -> Option<&str> {
         self.inner.key_id.as_deref()

@@ -433,3 +433,38 @@ fn the_verifier_accepts_our_tokens_and_refuses_tampered_or_foreign_ones() {
     let e = hotsock::Verifier::new(Algorithm::ES384, key_bytes("ec-p256.pub.pem")).unwrap_err();
     assert_eq!(e.kind(), hotsock::ErrorKind::Key);
 }
+
+#[test]
+fn the_public_key_pem_is_what_openssl_derives() {
+    // the .pub.pem files were made by `openssl pkey -pubout` (tests/fixtures/keys/generate.sh)
+    for (alg, private, public) in [
+        (Algorithm::ES256, "ec-p256-sec1.pem", "ec-p256.pub.pem"),
+        (
+            Algorithm::ES384,
+            "ec-p384-pkcs8-in-ec-label.pem",
+            "ec-p384.pub.pem",
+        ),
+        (Algorithm::ES512, "ec-p521-pkcs8.der", "ec-p521.pub.pem"),
+        (Algorithm::RS256, "rsa-2048-pkcs1.pem", "rsa-2048.pub.pem"),
+        (Algorithm::PS512, "rsa-2048-pkcs8.der", "rsa-2048.pub.pem"),
+        (Algorithm::EdDSA, "ed25519-pkcs8.pem", "ed25519.pub.pem"),
+    ] {
+        let config = Config::builder()
+            .issuer_key_algorithm(alg)
+            .issuer_private_key_file(crate::support::key_path(private))
+            .build()
+            .unwrap();
+        let expected = std::fs::read_to_string(crate::support::key_path(public)).unwrap();
+        assert_eq!(
+            Issuer::new(&config).unwrap().public_key_pem().as_deref(),
+            Some(expected.as_str()),
+            "{alg} {private}"
+        );
+    }
+    let hmac = Config::builder()
+        .issuer_key_algorithm(Algorithm::HS256)
+        .issuer_private_key(b"0123456789abcdef0123456789abcdef")
+        .build()
+        .unwrap();
+    assert_eq!(Issuer::new(&hmac).unwrap().public_key_pem(), None);
+}
