@@ -387,6 +387,14 @@ impl Hub {
         true
     }
 
+    /// Every subscription of a channel, `omitFromSubCount` ones included.
+    pub(crate) fn subscriber_count(&self, channel_name: &str) -> usize {
+        self.lock()
+            .channels
+            .get(channel_name)
+            .map_or(0, |c| c.subscribers.len())
+    }
+
     /// `subscriptionsCount` (without `omitFromSubCount` subscriptions) and presence members of a channel.
     pub(crate) fn channel_info(&self, channel_name: &str) -> (usize, Vec<Member>) {
         let state = self.lock();

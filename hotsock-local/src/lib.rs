@@ -386,6 +386,12 @@ impl LocalHotsock {
             .aws_secret_access_key(self.secret_access_key())
     }
 
+    /// How many connections are subscribed to `channel` (those with `omitFromSubCount` included), so that a
+    /// test can wait for its subscribers before it publishes.
+    pub fn subscriptions_count(&self, channel: &str) -> usize {
+        self.app.hub.subscriber_count(channel)
+    }
+
     /// The messages of `channel` kept by `store` and not yet expired, oldest first.
     pub fn stored_messages(&self, channel: &str) -> Vec<StoredMessage> {
         self.app
