@@ -142,7 +142,6 @@ fn message_from_flags(args: &Args) -> anyhow::Result<Message> {
     Ok(message)
 }
 
-/// A message from one line of newline-delimited JSON: Hotsock's camelCase attributes.
 async fn publish_file(
     publisher: &Publisher,
     source: &str,

@@ -198,21 +198,26 @@ fn append_base64url(out: &mut Vec<u8>, bytes: &[u8]) {
         let (a, b, c, e) = (pair(36), pair(24), pair(12), pair(0));
         d.copy_from_slice(&[a[0], a[1], b[0], b[1], c[0], c[1], e[0], e[1]]);
     }
+    // 0 to 5 bytes left: perhaps one whole group of three, then perhaps a partial group
     let rest = src.remainder();
-    let dst = &mut out[start + bytes.len() / 6 * 8..];
-    let sextet = |n: usize, shift: u32| BASE64URL[(n >> shift) & 63];
-    let byte = |i: usize| rest.get(i).map_or(0, |&b| usize::from(b));
-    // 0 to 5 bytes left: one more group of three, then a partial one
-    if rest.len() >= 3 {
-        let n = (byte(0) << 16) | (byte(1) << 8) | byte(2);
+    let (triple, partial) = rest.split_at(rest.len() / 3 * 3);
+    let mut dst = &mut out[start + bytes.len() / 6 * 8..];
+    if let [a, b, c] = *triple {
+        let n = (usize::from(a) << 16) | (usize::from(b) << 8) | usize::from(c);
         dst[..2].copy_from_slice(&BASE64URL_PAIRS[n >> 12]);
         dst[2..4].copy_from_slice(&BASE64URL_PAIRS[n & 0xfff]);
+        dst = &mut dst[4..];
     }
-    let (done, tail) = if rest.len() >= 3 { (3, 4) } else { (0, 0) };
-    let n = (byte(done) << 16) | (byte(done + 1) << 8);
-    match rest.len() - done {
-        1 => dst[tail..].copy_from_slice(&[sextet(n, 18), sextet(n, 12)]),
-        2 => dst[tail..].copy_from_slice(&[sextet(n, 18), sextet(n, 12), sextet(n, 6)]),
+    let sextet = |n: usize, shift: u32| BASE64URL[(n >> shift) & 63];
+    match *partial {
+        [a] => {
+            let n = usize::from(a) << 16;
+            dst.copy_from_slice(&[sextet(n, 18), sextet(n, 12)]);
+        }
+        [a, b] => {
+            let n = (usize::from(a) << 16) | (usize::from(b) << 8);
+            dst.copy_from_slice(&[sextet(n, 18), sextet(n, 12), sextet(n, 6)]);
+        }
         _ => {}
     }
 }
