@@ -15,10 +15,6 @@ use tokio::sync::mpsc;
 use crate::auth::Permissions;
 use crate::ids::Ulids;
 
-/// How many frames may wait for one connection before it is dropped as too slow (API Gateway drops
-/// connections that cannot keep up, too).
-pub(crate) const OUTBOX_FRAMES: usize = 65_536;
-
 /// How long a `deduplicationId` is remembered: SQS FIFO's deduplication interval.
 const DEDUPLICATION_WINDOW: Duration = Duration::from_secs(5 * 60);
 
@@ -29,11 +25,28 @@ pub(crate) type Outbox = mpsc::Sender<Arc<str>>;
 pub(crate) struct Subscriber {
     pub(crate) connection_id: String,
     pub(crate) outbox: Outbox,
+    /// Notified when the outbox is full and the subscription is dropped.
+    pub(crate) too_slow: Arc<tokio::sync::Notify>,
     pub(crate) uid: Option<String>,
     pub(crate) umd: Value,
     pub(crate) omit_from_count: bool,
     /// The permissions the subscription was made with, for storage `observe`.
     pub(crate) permissions: Arc<Permissions>,
+}
+
+impl Subscriber {
+    /// Queues a frame; `false` when the outbox is full (a connection that cannot keep up, which is told to
+    /// close) or gone, and the subscription should end.
+    fn send(&self, frame: &Arc<str>) -> bool {
+        match self.outbox.try_send(Arc::clone(frame)) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.too_slow.notify_one();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
 }
 
 /// A message kept by `store`.
@@ -173,8 +186,7 @@ impl Hub {
             if !message.echo && message.sender == Some(s.connection_id.as_str()) {
                 return true;
             }
-            // a full outbox is a connection that cannot keep up: drop its subscription
-            s.outbox.try_send(Arc::clone(&frame)).is_ok()
+            s.send(&frame)
         });
         if message.store != 0 {
             let now = crate::time::unix_seconds(now);
@@ -195,9 +207,7 @@ impl Hub {
     /// Sends one frame to every subscriber of `channel` that `to` selects.
     fn broadcast(channel: &mut Channel, frame: &str, to: impl Fn(&Subscriber) -> bool) {
         let frame: Arc<str> = frame.into();
-        channel
-            .subscribers
-            .retain(|s| !to(s) || s.outbox.try_send(Arc::clone(&frame)).is_ok());
+        channel.subscribers.retain(|s| !to(s) || s.send(&frame));
     }
 
     /// Writes (or with `null`/`{}` clears) a storage entry and tells the observers, unless nothing changed.

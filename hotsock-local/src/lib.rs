@@ -113,6 +113,7 @@ pub struct LocalHotsockBuilder {
     region: String,
     function_name: String,
     keep_alive_interval: Duration,
+    outbox_frames: usize,
 }
 
 /// A secret string whose `Debug` is `[redacted]`.
@@ -185,6 +186,13 @@ impl LocalHotsockBuilder {
         self
     }
 
+    /// How many messages may wait for one connection that reads too slowly before it is closed (code
+    /// 1008), as API Gateway closes connections that cannot keep up: 65,536 by default.
+    pub fn max_queued_messages(mut self, frames: usize) -> Self {
+        self.outbox_frames = frames.max(1);
+        self
+    }
+
     /// Checks the settings, binds the address and starts serving on the current Tokio runtime.
     ///
     /// # Errors
@@ -236,6 +244,7 @@ impl LocalHotsockBuilder {
             secret_access_key,
             http_api_keys,
             keep_alive_interval: self.keep_alive_interval,
+            outbox_frames: self.outbox_frames,
         };
         let app = Arc::new(App {
             authority: auth::Authority::new(keys, self.audience, self.issuer),
@@ -272,6 +281,7 @@ struct Settings {
     secret_access_key: Secret,
     http_api_keys: Vec<Secret>,
     keep_alive_interval: Duration,
+    outbox_frames: usize,
 }
 
 impl Settings {
@@ -322,6 +332,7 @@ impl LocalHotsock {
             region: "us-east-1".into(),
             function_name: "hotsock-local-publish".into(),
             keep_alive_interval: Duration::from_secs(570),
+            outbox_frames: 65_536,
         }
     }
 

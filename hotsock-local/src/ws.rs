@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, sleep_until};
 
 use crate::App;
@@ -66,6 +66,9 @@ struct Connection {
     permissions: Arc<Permissions>,
     subscriptions: HashMap<String, Subscription>,
     outbox: Outbox,
+    /// Told by the hub when the outbox overflowed: the connection is closed, as API Gateway closes one
+    /// that cannot keep up.
+    too_slow: Arc<Notify>,
     heartbeat_timeout: Option<Duration>,
 }
 
@@ -88,7 +91,7 @@ fn error_frame(channel: Option<&str>, code: &str, message: &str) -> String {
 
 async fn run(app: Arc<App>, mut socket: WebSocket, grant: Grant) {
     let now = SystemTime::now();
-    let (outbox, mut frames) = mpsc::channel::<Arc<str>>(hub::OUTBOX_FRAMES);
+    let (outbox, mut frames) = mpsc::channel::<Arc<str>>(app.settings.outbox_frames);
     let mut connection = Connection {
         app: Arc::clone(&app),
         id: crate::ids::connection_id(),
@@ -97,6 +100,7 @@ async fn run(app: Arc<App>, mut socket: WebSocket, grant: Grant) {
         permissions: Arc::new(grant.channels),
         subscriptions: HashMap::new(),
         outbox,
+        too_slow: Arc::new(Notify::new()),
         heartbeat_timeout: grant.heartbeat_timeout.map(Duration::from_secs),
     };
     let expires_at = crate::time::unix_seconds(now + CONNECTION_LIFETIME);
@@ -150,7 +154,11 @@ async fn run(app: Arc<App>, mut socket: WebSocket, grant: Grant) {
                 }
                 Some(Ok(Frame::Close(_))) | None => break None,
                 // over the size limit, or not WebSocket: say so if the socket still takes a frame
-                Some(Err(e)) => break Some((1009, format!("{e}"))),
+                Some(Err(e)) => {
+                    let reason = e.to_string();
+                    let code = if reason.contains("too long") { 1009 } else { 1002 };
+                    break Some((code, reason));
+                }
                 Some(Ok(_)) => {}
             },
             () = sleep_until(heartbeat_due.unwrap_or(far)), if heartbeat_due.is_some() => {
@@ -161,6 +169,9 @@ async fn run(app: Arc<App>, mut socket: WebSocket, grant: Grant) {
                 let _ = connection.outbox.try_send(r#"{"event":"hotsock.keepAlive"}"#.into());
             }
             () = sleep_until(ends) => break Some((1000, "connection lifetime reached".to_owned())),
+            () = connection.too_slow.notified() => {
+                break Some((1008, "too slow: the outbox is full".to_owned()));
+            }
             _ = shutdown.changed() => break Some((1001, "server shutting down".to_owned())),
         }
     };
@@ -309,6 +320,7 @@ impl Connection {
         let subscriber = Subscriber {
             connection_id: self.id.clone(),
             outbox: self.outbox.clone(),
+            too_slow: Arc::clone(&self.too_slow),
             uid: uid.clone(),
             umd: umd.clone(),
             omit_from_count: permissions.omit_from_sub_count(channel),

@@ -180,6 +180,20 @@ impl Client {
         }
     }
 
+    /// Reads text frames until the server ends the connection, and returns how many came; panics when
+    /// nothing arrives for `wait`.
+    pub(crate) async fn count_until_closed(&mut self, wait: Duration) -> usize {
+        let mut count = 0;
+        loop {
+            match tokio::time::timeout(wait, self.socket.next()).await {
+                Err(_) => panic!("still open after {count} frames and {wait:?} of silence"),
+                Ok(None | Some(Err(_)) | Some(Ok(Frame::Close(_)))) => return count,
+                Ok(Some(Ok(Frame::Text(_)))) => count += 1,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
     /// That nothing arrives for a short while.
     pub(crate) async fn assert_quiet(&mut self) {
         if let Some(frame) = self.try_next(Duration::from_millis(300)).await {

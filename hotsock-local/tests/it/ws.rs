@@ -488,3 +488,32 @@ async fn secrets_stay_out_of_debug_output() {
         "a signing key is required (SigningKey::new(method, encoded_parameter))"
     );
 }
+
+#[tokio::test]
+async fn a_subscriber_that_does_not_read_is_closed_not_waited_for() {
+    let t = start_with(|b| b.max_queued_messages(8)).await;
+    let mut reader = t
+        .connect("reader", json!({"firehose": {"subscribe": true}}))
+        .await;
+    let mut stuck = t
+        .connect("stuck", json!({"firehose": {"subscribe": true}}))
+        .await;
+    reader.subscribe("firehose", None).await;
+    stuck.subscribe("firehose", None).await;
+    // about 8 MB, more than the socket buffers hold for a client that reads nothing
+    let data = "x".repeat(30 * 1024);
+    let body = json!({"channel": "firehose", "event": "big", "data": data}).to_string();
+    let mut sent = 0;
+    while t.local.subscriptions_count("firehose") == 2 {
+        assert!(sent < 300, "the stuck subscriber was never dropped");
+        let (status, _) = t.http("POST", "/publish", &body).await;
+        assert_eq!(status, 202);
+        sent += 1;
+        // the reader keeps up
+        assert_eq!(reader.next().await["event"], "big");
+    }
+    // the one that reads gets everything; the stuck one, once it reads, finds its connection closed
+    reader.assert_quiet().await;
+    let received = stuck.count_until_closed(Duration::from_secs(5)).await;
+    assert!(received < sent, "{received} of {sent}");
+}
