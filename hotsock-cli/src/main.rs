@@ -1,4 +1,5 @@
-//! The `hotsock` command-line tool: make keys, mint tokens and publish messages for a Hotsock installation.
+//! The `hotsock` command-line tool: make keys, mint tokens and publish messages for a Hotsock installation,
+//! and run a local Hotsock for development.
 //!
 //! A thin `main` over `run`: results go to stdout, diagnostics to stderr as `error: …` with the cause chain;
 //! exit 0 on success, 1 on a runtime error, 2 on a usage error (clap's); a closed stdout pipe is not an
