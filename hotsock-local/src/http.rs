@@ -124,12 +124,8 @@ async fn invoke(
     }
     let mut response = match crate::publish::publish(&app, &body) {
         Ok(output) => json_response(StatusCode::OK, output),
-        Err(failure) => {
-            let mut response = json_response(
-                StatusCode::OK,
-                json!({"errorType": failure.error_type, "errorMessage": failure.message})
-                    .to_string(),
-            );
+        Err(invalid) => {
+            let mut response = json_response(StatusCode::OK, function_error(&invalid));
             response.headers_mut().insert(
                 "x-amz-function-error",
                 HeaderValue::from_static("Unhandled"),
@@ -142,6 +138,11 @@ async fn invoke(
         HeaderValue::from_static("$LATEST"),
     );
     response
+}
+
+/// The body of a refused message, in the Lambda runtime's error shape.
+fn function_error(invalid: &crate::publish::Invalid) -> String {
+    json!({"errorType": crate::publish::Invalid::ERROR_TYPE, "errorMessage": invalid.0}).to_string()
 }
 
 /// Whether the request carries one of the HTTP API keys as `Authorization: Bearer`.
@@ -173,10 +174,7 @@ async fn http_publish(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
     }
     match crate::publish::publish(&app, &body) {
         Ok(output) => json_response(StatusCode::ACCEPTED, output),
-        Err(failure) => json_response(
-            StatusCode::BAD_REQUEST,
-            json!({"errorType": failure.error_type, "errorMessage": failure.message}).to_string(),
-        ),
+        Err(invalid) => json_response(StatusCode::BAD_REQUEST, function_error(&invalid)),
     }
 }
 

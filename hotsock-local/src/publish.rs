@@ -10,11 +10,13 @@ use serde_json::value::RawValue;
 use crate::App;
 use crate::hub::{Delivery, push_json_string};
 
-/// A refused publish, as the function reports it (`errorType`, `errorMessage`).
+/// A refused message: the function reports it as `{"errorType": "ValidationError", "errorMessage": …}`.
 #[derive(Debug)]
-pub(crate) struct Failure {
-    pub(crate) error_type: &'static str,
-    pub(crate) message: String,
+pub(crate) struct Invalid(pub(crate) String);
+
+impl Invalid {
+    /// The `errorType` of every refusal.
+    pub(crate) const ERROR_TYPE: &'static str = "ValidationError";
 }
 
 #[derive(Deserialize)]
@@ -35,36 +37,25 @@ struct Payload {
 const STORAGE_SET: &str = hotsock::STORAGE_SET_EVENT;
 
 /// Publishes the message in `body` and returns the response body (`{"id"?, "channel", "event", "scheduleArn"?}`).
-pub(crate) fn publish(app: &Arc<App>, body: &[u8]) -> Result<String, Failure> {
-    hotsock::Message::from_json(body).map_err(|e| Failure {
-        error_type: "ValidationError",
-        message: e.to_string(),
-    })?;
-    let payload: Payload = serde_json::from_slice(body).map_err(|e| Failure {
-        error_type: "ValidationError",
-        message: format!("invalid message: {e}"),
-    })?;
+pub(crate) fn publish(app: &Arc<App>, body: &[u8]) -> Result<String, Invalid> {
+    hotsock::Message::from_json(body).map_err(|e| Invalid(e.to_string()))?;
+    let payload: Payload =
+        serde_json::from_slice(body).map_err(|e| Invalid(format!("invalid message: {e}")))?;
     let at = match &payload.schedule_expression {
         None => None,
         Some(expression) => {
             if let Some(zone) = &payload.schedule_expression_timezone
                 && !matches!(zone.as_str(), "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT")
             {
-                return Err(Failure {
-                    error_type: "ValidationError",
-                    message: format!(
-                        "invalid message: scheduleExpressionTimezone: hotsock-local schedules in UTC only, not {zone:?}"
-                    ),
-                });
+                return Err(Invalid(format!(
+                    "invalid message: scheduleExpressionTimezone: hotsock-local schedules in UTC only, not {zone:?}"
+                )));
             }
-            Some(
-                crate::time::parse_at_expression(expression).ok_or_else(|| Failure {
-                    error_type: "ValidationError",
-                    message: format!(
-                        "invalid message: scheduleExpression: {expression:?} is not a date"
-                    ),
-                })?,
-            )
+            Some(crate::time::parse_at_expression(expression).ok_or_else(|| {
+                Invalid(format!(
+                    "invalid message: scheduleExpression: {expression:?} is not a date"
+                ))
+            })?)
         }
     };
 

@@ -208,6 +208,24 @@ async fn each_validation_rule_is_a_function_error_naming_the_attribute() {
         assert_eq!(refused.field(), Some(field), "{payload}");
     }
     assert!(t.local.stored_messages("c").is_empty());
+
+    // valid for Hotsock, but hotsock-local has no time zone data: refused, and said why
+    let zoned = json!({"channel": "c", "event": "e", "scheduleExpression": "at(2030-01-01T00:00:00)",
+        "scheduleExpressionTimezone": "America/New_York"});
+    assert!(Message::from_json(zoned.to_string().as_bytes()).is_ok());
+    let output = lambda
+        .invoke()
+        .function_name(t.local.publish_function_arn())
+        .payload(Blob::new(zoned.to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(output.function_error(), Some("Unhandled"));
+    let body: Value = serde_json::from_slice(output.payload().unwrap().as_ref()).unwrap();
+    assert!(
+        body["errorMessage"].as_str().unwrap().contains("UTC only"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
