@@ -341,7 +341,8 @@ impl LocalHotsock {
         self.address
     }
 
-    /// The AWS endpoint URL (`http://127.0.0.1:port`) for the Lambda API: Hotsock's `aws_endpoint_url`.
+    /// The AWS endpoint URL (`http://127.0.0.1:port`) for the Lambda API: the `hotsock` crate's
+    /// `aws_endpoint_url` option.
     pub fn endpoint_url(&self) -> String {
         format!("http://{}", self.address)
     }
