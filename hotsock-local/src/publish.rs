@@ -2,7 +2,7 @@
 //! with the `hotsock` crate's own rules, then deduplicated, scheduled, stored or delivered.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -38,25 +38,20 @@ const STORAGE_SET: &str = hotsock::STORAGE_SET_EVENT;
 
 /// Publishes the message in `body` and returns the response body (`{"id"?, "channel", "event", "scheduleArn"?}`).
 pub(crate) fn publish(app: &Arc<App>, body: &[u8]) -> Result<String, Invalid> {
-    hotsock::Message::from_json(body).map_err(|e| Invalid(e.to_string()))?;
+    let message = hotsock::Message::from_json(body).map_err(|e| Invalid(e.to_string()))?;
     let payload: Payload =
         serde_json::from_slice(body).map_err(|e| Invalid(format!("invalid message: {e}")))?;
-    let at = match &payload.schedule_expression {
-        None => None,
-        Some(expression) => {
-            if let Some(zone) = &payload.schedule_expression_timezone
-                && !matches!(zone.as_str(), "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT")
-            {
-                return Err(Invalid(format!(
-                    "invalid message: scheduleExpressionTimezone: hotsock-local schedules in UTC only, not {zone:?}"
-                )));
-            }
-            Some(crate::time::parse_at_expression(expression).ok_or_else(|| {
-                Invalid(format!(
-                    "invalid message: scheduleExpression: {expression:?} is not a date"
-                ))
-            })?)
+    // validated above: an expression is a real at() date; only its zone is left to check
+    let due = match &payload.schedule_expression_timezone {
+        Some(zone)
+            if payload.schedule_expression.is_some()
+                && !matches!(zone.as_str(), "UTC" | "Etc/UTC" | "GMT" | "Etc/GMT") =>
+        {
+            return Err(Invalid(format!(
+                "invalid message: scheduleExpressionTimezone: hotsock-local schedules in UTC only, not {zone:?}"
+            )));
         }
+        _ => message.schedule_time_utc(),
     };
 
     let now = SystemTime::now();
@@ -77,8 +72,8 @@ pub(crate) fn publish(app: &Arc<App>, body: &[u8]) -> Result<String, Invalid> {
         .deduplication_id
         .as_deref()
         .is_some_and(|d| app.hub.is_duplicate(d));
-    match at {
-        Some(at) => {
+    match due {
+        Some(due) => {
             let schedule = app.hub.ulids.next(now);
             response.push_str(",\"scheduleArn\":");
             push_json_string(
@@ -89,8 +84,6 @@ pub(crate) fn publish(app: &Arc<App>, body: &[u8]) -> Result<String, Invalid> {
                 ),
             );
             if !duplicate {
-                let due =
-                    SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(at).unwrap_or(0));
                 let delay = due.duration_since(now).unwrap_or_default();
                 let app = Arc::clone(app);
                 let mut shutdown = app.shutdown.subscribe();

@@ -103,12 +103,11 @@ async fn run(app: Arc<App>, mut socket: WebSocket, grant: Grant) {
         too_slow: Arc::new(Notify::new()),
         heartbeat_timeout: grant.heartbeat_timeout.map(Duration::from_secs),
     };
-    let expires_at = crate::time::unix_seconds(now + CONNECTION_LIFETIME);
     let connected = json!({
         "event": "hotsock.connected",
         "data": {
             "connectionId": connection.id,
-            "connectionExpiresAt": crate::time::iso8601(expires_at),
+            "connectionExpiresAt": crate::time::iso8601(now + CONNECTION_LIFETIME),
             "connectionSecret": crate::ids::alphanumeric(20),
         },
         "meta": {"uid": connection.uid, "umd": connection.umd},

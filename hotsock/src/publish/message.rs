@@ -255,6 +255,19 @@ impl Message {
         message
     }
 
+    /// The time the schedule expression names, read as UTC (what it means when no
+    /// [`schedule_expression_timezone`](Message::schedule_expression_timezone) is set); `None` without a
+    /// valid `at(…)` expression. The inverse of [`schedule_at`](Message::schedule_at).
+    pub fn schedule_time_utc(&self) -> Option<SystemTime> {
+        let secs = at_expression_seconds(self.schedule_expression.as_deref()?)?;
+        let offset = std::time::Duration::from_secs(secs.unsigned_abs());
+        if secs >= 0 {
+            SystemTime::UNIX_EPOCH.checked_add(offset)
+        } else {
+            SystemTime::UNIX_EPOCH.checked_sub(offset)
+        }
+    }
+
     /// The IANA time zone of the schedule expression (e.g. `America/New_York`); UTC by default. Only with a
     /// schedule expression.
     pub fn schedule_expression_timezone(mut self, timezone: impl Into<String>) -> Message {
@@ -384,7 +397,7 @@ impl Message {
             }
         }
         if let Some(expression) = &self.schedule_expression
-            && !is_at_expression(expression)
+            && at_expression_seconds(expression).is_none()
         {
             return invalid(
                 "scheduleExpression",
@@ -523,17 +536,15 @@ fn at_expression(secs: i64) -> String {
     )
 }
 
-/// Whether `s` is `at(yyyy-mm-ddThh:mm:ss)` with a real date and time.
-fn is_at_expression(s: &str) -> bool {
-    let Some(inner) = s.strip_prefix("at(").and_then(|r| r.strip_suffix(')')) else {
-        return false;
-    };
-    let b = inner.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+/// The Unix time (UTC) of `at(yyyy-mm-ddThh:mm:ss)`, or `None` when `s` is not that with a real date and
+/// time.
+fn at_expression_seconds(s: &str) -> Option<i64> {
+    let b = s.strip_prefix("at(")?.strip_suffix(')')?.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
         let part = b.get(range)?;
         part.iter()
             .all(u8::is_ascii_digit)
-            .then(|| part.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0')))
+            .then(|| part.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
     };
     if b.len() != 19
         || b[4] != b'-'
@@ -542,27 +553,28 @@ fn is_at_expression(s: &str) -> bool {
         || b[13] != b':'
         || b[16] != b':'
     {
-        return false;
+        return None;
     }
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
-        digits(0..4),
-        digits(5..7),
-        digits(8..10),
-        digits(11..13),
-        digits(14..16),
-        digits(17..19),
-    ) else {
-        return false;
-    };
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
         2 if leap => 29,
         2 => 28,
-        _ => return false,
+        _ => return None,
     };
-    (1..=days_in_month).contains(&day) && hour < 24 && minute < 60 && second < 60
+    if !(1..=days_in_month).contains(&day) || hour >= 24 || minute >= 60 || second >= 60 {
+        return None;
+    }
+    // days-from-civil (Howard Hinnant's algorithm), the inverse of the one in `at_expression`
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
 #[cfg(test)]
@@ -576,8 +588,9 @@ mod tests {
         assert_eq!(at_expression(951_782_400), "at(2000-02-29T00:00:00)");
         assert_eq!(at_expression(4_102_444_799), "at(2099-12-31T23:59:59)");
         for secs in (0..4_102_444_800i64).step_by(7_654_321) {
-            assert!(
-                is_at_expression(&at_expression(secs)),
+            assert_eq!(
+                at_expression_seconds(&at_expression(secs)),
+                Some(secs),
                 "{}",
                 at_expression(secs)
             );
@@ -587,7 +600,7 @@ mod tests {
     #[test]
     fn at_expression_checks() {
         for good in ["at(2025-07-24T14:30:00)", "at(2024-02-29T23:59:59)"] {
-            assert!(is_at_expression(good), "{good}");
+            assert!(at_expression_seconds(good).is_some(), "{good}");
         }
         for bad in [
             "at(2025-02-29T00:00:00)",
@@ -602,7 +615,7 @@ mod tests {
             "at(２０２５-07-24T14:30:00)",
             "",
         ] {
-            assert!(!is_at_expression(bad), "{bad}");
+            assert_eq!(at_expression_seconds(bad), None, "{bad}");
         }
     }
 }

@@ -57,6 +57,18 @@ fn schedule_at_makes_the_at_expression_in_utc() {
         json(&message),
         r#"{"event":"e","channel":"c","scheduleExpression":"at(2025-07-24T14:30:00)"}"#
     );
+    // and back
+    assert_eq!(
+        message.schedule_time_utc(),
+        Some(UNIX_EPOCH + Duration::from_secs(1_753_367_400))
+    );
+    assert_eq!(Message::new("c", "e").schedule_time_utc(), None);
+    assert_eq!(
+        Message::new("c", "e")
+            .schedule_expression("at(2025-02-29T00:00:00)")
+            .schedule_time_utc(),
+        None
+    );
 }
 
 #[test]
