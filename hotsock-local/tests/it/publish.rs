@@ -75,54 +75,36 @@ async fn the_library_publisher_delivers_by_arn_and_by_name() {
     }
 }
 
+/// The error one publish (one attempt) gets with this configuration.
+async fn refusal(config: hotsock::ConfigBuilder) -> hotsock::Error {
+    let publisher = Publisher::builder(&config.build().unwrap())
+        .max_attempts(1)
+        .build()
+        .await
+        .unwrap();
+    publisher
+        .publish(&Message::new("chat", "hello"))
+        .await
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn a_wrong_secret_or_unknown_function_is_refused_like_aws() {
     let t = start().await;
-    let config = t
+    let wrong_secret = t
         .local
         .config_builder()
-        .aws_secret_access_key("wrong-secret-wrong-secret-wrong-secret-00")
-        .build()
-        .unwrap();
-    let publisher = Publisher::builder(&config)
-        .max_attempts(1)
-        .build()
-        .await
-        .unwrap();
-    let error = publisher
-        .publish(&Message::new("chat", "hello"))
-        .await
-        .unwrap_err();
+        .aws_secret_access_key("wrong-secret-wrong-secret-wrong-secret-00");
+    let error = refusal(wrong_secret).await;
     assert_eq!(error.kind(), ErrorKind::Auth, "{error:?}");
-
-    let config = t
-        .local
-        .config_builder()
-        .aws_access_key_id("AKIAOTHERKEY")
-        .build()
-        .unwrap();
-    let error = Publisher::builder(&config)
-        .max_attempts(1)
-        .build()
-        .await
-        .unwrap()
-        .publish(&Message::new("chat", "hello"))
-        .await
-        .unwrap_err();
+    let unknown_key = t.local.config_builder().aws_access_key_id("AKIAOTHERKEY");
+    let error = refusal(unknown_key).await;
     assert_eq!(error.kind(), ErrorKind::Auth, "{error:?}");
-
-    let config = t
+    let other_function = t
         .local
         .config_builder()
-        .publish_function_arn("some-other-function")
-        .build()
-        .unwrap();
-    let error = Publisher::new(&config)
-        .await
-        .unwrap()
-        .publish(&Message::new("chat", "hello"))
-        .await
-        .unwrap_err();
+        .publish_function_arn("some-other-function");
+    let error = refusal(other_function).await;
     assert_eq!(error.kind(), ErrorKind::FunctionNotFound, "{error:?}");
 }
 
