@@ -259,6 +259,14 @@ impl Hub {
         });
     }
 
+    /// The storage entry `key` of `channel`, unless unset or expired.
+    pub(crate) fn storage_entry(&self, channel: &str, key: &str) -> Option<StorageEntry> {
+        let now = crate::time::unix_seconds(SystemTime::now());
+        let state = self.lock();
+        let entry = state.channels.get(channel)?.storage.get(key)?;
+        entry.expires.is_none_or(|e| e > now).then(|| entry.clone())
+    }
+
     /// The storage entries of `channel`, in key order.
     pub(crate) fn storage(&self, channel: &str) -> Vec<(String, StorageEntry)> {
         let now = crate::time::unix_seconds(SystemTime::now());

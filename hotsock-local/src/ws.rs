@@ -370,17 +370,44 @@ impl Connection {
         }
     }
 
+    /// Checks a client's message (with its `data`) as Hotsock checks published messages; on a refusal the
+    /// client gets `INVALID_MESSAGE`.
+    fn valid(&self, message: hotsock::Message, incoming: &Incoming) -> bool {
+        let message = match &incoming.data {
+            Some(data) => message.data_json(data.get()),
+            None => message,
+        };
+        match message.validate() {
+            Ok(()) => true,
+            Err(e) => {
+                self.error(
+                    Some(message.channel_name()),
+                    "INVALID_MESSAGE",
+                    &e.to_string(),
+                );
+                false
+            }
+        }
+    }
+
+    /// The channel and storage key a storage frame names; without both the client gets `INVALID_MESSAGE`.
+    fn channel_and_key<'a>(&self, incoming: &'a Incoming) -> Option<(&'a str, &'a str)> {
+        match (incoming.channel.as_deref(), incoming.key.as_deref()) {
+            (Some(channel), Some(key)) => Some((channel, key)),
+            (channel, _) => {
+                self.error(channel, "INVALID_MESSAGE", "channel and key are required");
+                None
+            }
+        }
+    }
+
     /// A client-published message: checked as Hotsock checks it, then delivered with `meta`.
     fn publish(&self, incoming: &Incoming, event: &str) {
         let Some(channel) = incoming.channel.as_deref() else {
             return self.error(None, "INVALID_MESSAGE", "channel is required");
         };
-        let mut message = hotsock::Message::new(channel, event);
-        if let Some(data) = &incoming.data {
-            message = message.data_json(data.get());
-        }
-        if let Err(e) = message.validate() {
-            return self.error(Some(channel), "INVALID_MESSAGE", &e.to_string());
+        if !self.valid(hotsock::Message::new(channel, event), incoming) {
+            return;
         }
         let subscribed = self.subscriptions.contains_key(channel);
         let (uid, umd, permissions) = self.identity(channel);
@@ -409,13 +436,8 @@ impl Connection {
     }
 
     fn storage_get(&self, incoming: &Incoming) {
-        let (Some(channel), Some(key)) = (incoming.channel.as_deref(), incoming.key.as_deref())
-        else {
-            return self.error(
-                incoming.channel.as_deref(),
-                "INVALID_MESSAGE",
-                "channel and key are required",
-            );
+        let Some((channel, key)) = self.channel_and_key(incoming) else {
+            return;
         };
         let (_, _, permissions) = self.identity(channel);
         if !permissions.may_get(channel, key) {
@@ -425,14 +447,9 @@ impl Connection {
                 "the token does not allow get on this key",
             );
         }
-        let entry = self
-            .app
-            .hub
-            .storage(channel)
-            .into_iter()
-            .find(|(k, _)| k == key);
+        let entry = self.app.hub.storage_entry(channel, key);
         let (data, meta) = match &entry {
-            Some((_, e)) => (Some(&*e.data), e.meta.clone()),
+            Some(e) => (Some(&*e.data), e.meta.clone()),
             None => (None, Value::Null),
         };
         self.reply(hub::storage_frame(
@@ -445,20 +462,12 @@ impl Connection {
     }
 
     fn storage_set(&self, incoming: &Incoming) {
-        let (Some(channel), Some(key)) = (incoming.channel.as_deref(), incoming.key.as_deref())
-        else {
-            return self.error(
-                incoming.channel.as_deref(),
-                "INVALID_MESSAGE",
-                "channel and key are required",
-            );
+        let Some((channel, key)) = self.channel_and_key(incoming) else {
+            return;
         };
-        let mut message = hotsock::Message::new(channel, hotsock::STORAGE_SET_EVENT).key(key);
-        if let Some(data) = &incoming.data {
-            message = message.data_json(data.get());
-        }
-        if let Err(e) = message.validate() {
-            return self.error(Some(channel), "INVALID_MESSAGE", &e.to_string());
+        let message = hotsock::Message::new(channel, hotsock::STORAGE_SET_EVENT).key(key);
+        if !self.valid(message, incoming) {
+            return;
         }
         let (uid, umd, permissions) = self.identity(channel);
         if !permissions.may_set(channel, key) {

@@ -325,23 +325,17 @@ async fn storage_sets_reach_observers_and_the_channels_api() {
         .await;
     observer.subscribe("game", None).await;
 
-    publisher
-        .publish(&Message::storage_set(
-            "game",
-            "settings",
-            &json!({"maxPlayers": 4}),
-        ))
-        .await
-        .unwrap();
-    // the same value again: no fan-out
-    publisher
-        .publish(&Message::storage_set(
-            "game",
-            "settings",
-            &json!({"maxPlayers": 4}),
-        ))
-        .await
-        .unwrap();
+    // the same value twice: the second write changes nothing and fans out to no one
+    for _ in 0..2 {
+        publisher
+            .publish(&Message::storage_set(
+                "game",
+                "settings",
+                &json!({"maxPlayers": 4}),
+            ))
+            .await
+            .unwrap();
+    }
     publisher
         .publish(&Message::storage_set("game", "other", &json!(1)))
         .await
