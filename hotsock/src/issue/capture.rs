@@ -295,10 +295,6 @@ impl<'a> Members<'a> {
         }
     }
 
-    fn name(&mut self, name: &str) -> Range<usize> {
-        self.out.begin_member(name)
-    }
-
     fn value<T: Serialize + ?Sized>(
         &mut self,
         name: Range<usize>,
@@ -323,10 +319,10 @@ impl ser::SerializeStruct for Members<'_> {
         value: &T,
     ) -> Result<(), CaptureError> {
         if self.raw_json {
-            let text = value.serialize(NameSerializer)?;
+            let text = value.serialize(NameSerializer(Owned))?;
             return capture_json(text.as_bytes(), self.out);
         }
-        let name = self.name(key);
+        let name = self.out.begin_member(key);
         self.value(name, value)
     }
 
@@ -340,8 +336,7 @@ impl ser::SerializeMap for Members<'_> {
     type Error = CaptureError;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), CaptureError> {
-        let name = key.serialize(NameSerializer)?;
-        self.pending_name = Some(self.name(&name));
+        self.pending_name = Some(key.serialize(NameSerializer(&mut *self.out))?);
         Ok(())
     }
 
@@ -358,34 +353,59 @@ impl ser::SerializeMap for Members<'_> {
     }
 }
 
-/// Turns a map key into a claim name: strings and chars (and unit variants, by name), as `serde_json` does.
-struct NameSerializer;
+/// Turns a map key into a claim name: strings and chars (and unit variants, by name), as `serde_json` does,
+/// and hands it to `S`.
+struct NameSerializer<S>(S);
+
+/// Where a [`NameSerializer`] puts the name.
+trait NameSink {
+    type Ok;
+    fn name(self, name: &str) -> Self::Ok;
+}
+
+/// Written straight into the claims as a member name, with no allocation: the range of the name.
+impl NameSink for &mut Captured {
+    type Ok = Range<usize>;
+    fn name(self, name: &str) -> Range<usize> {
+        self.begin_member(name)
+    }
+}
+
+/// Kept as a string (the JSON text inside a `RawValue`).
+struct Owned;
+
+impl NameSink for Owned {
+    type Ok = String;
+    fn name(self, name: &str) -> String {
+        name.to_owned()
+    }
+}
 
 macro_rules! refuse_name {
     ($($method:ident($($ty:ty),*);)*) => {
-        $(fn $method(self, $(_: $ty),*) -> Result<String, CaptureError> {
+        $(fn $method(self, $(_: $ty),*) -> Result<S::Ok, CaptureError> {
             Err(CaptureError::not_name())
         })*
     };
 }
 
-impl Serializer for NameSerializer {
-    type Ok = String;
+impl<S: NameSink> Serializer for NameSerializer<S> {
+    type Ok = S::Ok;
     type Error = CaptureError;
-    type SerializeSeq = Impossible<String, CaptureError>;
-    type SerializeTuple = Impossible<String, CaptureError>;
-    type SerializeTupleStruct = Impossible<String, CaptureError>;
-    type SerializeTupleVariant = Impossible<String, CaptureError>;
-    type SerializeMap = Impossible<String, CaptureError>;
-    type SerializeStruct = Impossible<String, CaptureError>;
-    type SerializeStructVariant = Impossible<String, CaptureError>;
+    type SerializeSeq = Impossible<S::Ok, CaptureError>;
+    type SerializeTuple = Impossible<S::Ok, CaptureError>;
+    type SerializeTupleStruct = Impossible<S::Ok, CaptureError>;
+    type SerializeTupleVariant = Impossible<S::Ok, CaptureError>;
+    type SerializeMap = Impossible<S::Ok, CaptureError>;
+    type SerializeStruct = Impossible<S::Ok, CaptureError>;
+    type SerializeStructVariant = Impossible<S::Ok, CaptureError>;
 
-    fn serialize_str(self, v: &str) -> Result<String, CaptureError> {
-        Ok(v.to_owned())
+    fn serialize_str(self, v: &str) -> Result<S::Ok, CaptureError> {
+        Ok(self.0.name(v))
     }
 
-    fn serialize_char(self, v: char) -> Result<String, CaptureError> {
-        Ok(v.to_string())
+    fn serialize_char(self, v: char) -> Result<S::Ok, CaptureError> {
+        Ok(self.0.name(v.encode_utf8(&mut [0; 4])))
     }
 
     fn serialize_unit_variant(
@@ -393,15 +413,15 @@ impl Serializer for NameSerializer {
         _: &'static str,
         _: u32,
         variant: &'static str,
-    ) -> Result<String, CaptureError> {
-        Ok(variant.to_owned())
+    ) -> Result<S::Ok, CaptureError> {
+        Ok(self.0.name(variant))
     }
 
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _: &'static str,
         value: &T,
-    ) -> Result<String, CaptureError> {
+    ) -> Result<S::Ok, CaptureError> {
         value.serialize(self)
     }
 
@@ -425,7 +445,7 @@ impl Serializer for NameSerializer {
         serialize_unit_struct(&'static str);
     }
 
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String, CaptureError> {
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<S::Ok, CaptureError> {
         Err(CaptureError::not_name())
     }
 
@@ -435,7 +455,7 @@ impl Serializer for NameSerializer {
         _: u32,
         _: &'static str,
         _: &T,
-    ) -> Result<String, CaptureError> {
+    ) -> Result<S::Ok, CaptureError> {
         Err(CaptureError::not_name())
     }
 

@@ -47,82 +47,148 @@ const DEFAULT_NAMES: [(&[u8], &[u8]); 5] = [
     (b"exp", br#""exp""#),
 ];
 
-/// Serializes `claims`, merges the defaults in and writes the payload JSON to `out`.
-pub(crate) fn write_payload<C: serde::Serialize + ?Sized>(
-    defaults: &Defaults,
-    claims: &C,
-    now: i64,
-    out: &mut Vec<u8>,
-) -> Result<()> {
-    // The defaults first, then the caller's members serialized straight after them into the same buffer.
-    let start = out.len();
-    out.push(b'{');
-    let mut written: [Option<std::ops::Range<usize>>; DEFAULT_NAMES.len()] = Default::default();
-    for (slot, (name, json_name)) in written.iter_mut().zip(DEFAULT_NAMES) {
-        if !defaults.adds(name) {
-            continue;
-        }
-        if out.len() > start + 1 {
-            out.push(b',');
-        }
-        out.extend_from_slice(json_name);
-        out.push(b':');
-        let value_start = out.len();
+/// A default claim whose value changes from token to token.
+#[derive(Debug, Clone, Copy)]
+enum Varying {
+    Iat,
+    Jti,
+    Exp,
+}
+
+impl Varying {
+    fn of(name: &[u8]) -> Option<Varying> {
         match name {
-            b"aud" => out.extend_from_slice(defaults.aud.as_deref().unwrap_or_default().as_bytes()),
-            b"iss" => out.extend_from_slice(defaults.iss.as_deref().unwrap_or_default().as_bytes()),
-            b"iat" => write_int(out, now),
-            b"jti" => write_uuid_v4(out)?,
-            _ => write_int(out, now.saturating_add_unsigned(defaults.ttl)),
+            b"iat" => Some(Varying::Iat),
+            b"jti" => Some(Varying::Jti),
+            b"exp" => Some(Varying::Exp),
+            _ => None,
         }
-        *slot = Some(value_start..out.len());
     }
-    let mut caller = Captured {
-        json: std::mem::take(out),
-        members: Vec::new(),
-    };
-    capture(claims, &mut caller)
-        .map_err(|e| Error::claims("the claims must serialize to a JSON object").with_source(e))?;
-    check(defaults, &caller)?;
-    if !caller
-        .members
-        .iter()
-        .any(|m| defaults.adds_json(caller.name(m)))
-    {
-        *out = caller.json;
-        out.push(b'}');
-        return Ok(());
+}
+
+impl Defaults {
+    /// The JSON value of a default claim that is the same in every token (`aud`, `iss`).
+    fn constant(&self, name: &[u8]) -> Option<&[u8]> {
+        match name {
+            b"aud" => self.aud.as_deref().map(str::as_bytes),
+            b"iss" => self.iss.as_deref().map(str::as_bytes),
+            _ => None,
+        }
+    }
+}
+
+/// Writes payloads: the [`Defaults`] with everything that does not change per token (the `{`, the names,
+/// `aud`, `iss`, the commas) joined once into literal pieces, so a token pays only for `iat`, `jti` and `exp`.
+#[derive(Debug, Clone)]
+pub(crate) struct PayloadWriter {
+    defaults: Defaults,
+    /// Literal JSON, each piece followed by the varying value that comes after it, if any.
+    template: Vec<(Box<[u8]>, Option<Varying>)>,
+}
+
+impl PayloadWriter {
+    pub(crate) fn new(defaults: Defaults) -> Self {
+        let mut template = Vec::new();
+        let mut literal = vec![b'{'];
+        for (name, json_name) in DEFAULT_NAMES {
+            if !defaults.adds(name) {
+                continue;
+            }
+            if literal.len() > 1 || !template.is_empty() {
+                literal.push(b',');
+            }
+            literal.extend_from_slice(json_name);
+            literal.push(b':');
+            match (defaults.constant(name), Varying::of(name)) {
+                (Some(value), _) => literal.extend_from_slice(value),
+                (None, varying) => {
+                    template.push((std::mem::take(&mut literal).into(), varying));
+                }
+            }
+        }
+        template.push((literal.into(), None));
+        PayloadWriter { defaults, template }
     }
 
-    // A caller claim replaces a default: rebuild with the caller's value in the default's place.
-    let json = &caller.json;
-    out.extend_from_slice(&json[..=start]);
-    for (slot, (_, json_name)) in written.iter().zip(DEFAULT_NAMES) {
-        let Some(default_value) = slot else { continue };
-        if out.len() > start + 1 {
-            out.push(b',');
-        }
-        out.extend_from_slice(json_name);
-        out.push(b':');
-        out.extend_from_slice(
-            caller
-                .get(json_name)
-                .unwrap_or(&json[default_value.clone()]),
-        );
+    pub(crate) fn defaults(&self) -> &Defaults {
+        &self.defaults
     }
-    for member in &caller.members {
-        let name = caller.name(member);
-        if !defaults.adds_json(name) {
+
+    fn write_varying(&self, varying: Varying, now: i64, out: &mut Vec<u8>) -> Result<()> {
+        match varying {
+            Varying::Iat => write_int(out, now),
+            Varying::Jti => write_uuid_v4(out)?,
+            Varying::Exp => write_int(out, now.saturating_add_unsigned(self.defaults.ttl)),
+        }
+        Ok(())
+    }
+
+    /// Serializes `claims`, merges the defaults in and writes the payload JSON to `out`.
+    pub(crate) fn write<C: serde::Serialize + ?Sized>(
+        &self,
+        claims: &C,
+        now: i64,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        // The defaults first, then the caller's members serialized straight after them into the same buffer.
+        let start = out.len();
+        let mut jti = 0..0;
+        for (literal, varying) in &self.template {
+            out.extend_from_slice(literal);
+            let Some(varying) = *varying else { continue };
+            let value_start = out.len();
+            self.write_varying(varying, now, out)?;
+            if let Varying::Jti = varying {
+                jti = value_start..out.len();
+            }
+        }
+        let mut caller = Captured {
+            json: std::mem::take(out),
+            members: Vec::new(),
+        };
+        capture(claims, &mut caller).map_err(|e| {
+            Error::claims("the claims must serialize to a JSON object").with_source(e)
+        })?;
+        let defaults = &self.defaults;
+        if !check(defaults, &caller)? {
+            *out = caller.json;
+            out.push(b'}');
+            return Ok(());
+        }
+
+        // A caller claim replaces a default: rebuild with the caller's value in the default's place.
+        let json = &caller.json;
+        out.extend_from_slice(&json[..=start]);
+        for (name, json_name) in DEFAULT_NAMES {
+            if !defaults.adds(name) {
+                continue;
+            }
             if out.len() > start + 1 {
                 out.push(b',');
             }
-            out.extend_from_slice(name);
+            out.extend_from_slice(json_name);
             out.push(b':');
-            out.extend_from_slice(caller.value(member));
+            match (caller.get(json_name), Varying::of(name)) {
+                (Some(value), _) => out.extend_from_slice(value),
+                (None, Some(Varying::Jti)) => out.extend_from_slice(&json[jti.clone()]),
+                (None, Some(varying)) => self.write_varying(varying, now, out)?,
+                (None, None) => out.extend_from_slice(defaults.constant(name).unwrap_or_default()),
+            }
         }
+        for member in &caller.members {
+            let name = caller.name(member);
+            if !defaults.adds_json(name) {
+                if out.len() > start + 1 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(name);
+                out.push(b':');
+                out.extend_from_slice(caller.value(member));
+            }
+        }
+        out.push(b'}');
+        Ok(())
     }
-    out.push(b'}');
-    Ok(())
 }
 
 /// A member name as the error's field: the JSON name without its quotes, unescaped.
@@ -130,8 +196,11 @@ fn field_name(json_name: &[u8]) -> String {
     serde_json::from_slice::<String>(json_name).unwrap_or_default()
 }
 
-fn check(defaults: &Defaults, caller: &Captured) -> Result<()> {
+/// Checks the caller's members (no name twice, NumericDate time claims, an `exp` somewhere unless allowed to
+/// lack one) and tells whether any of them replaces a default.
+fn check(defaults: &Defaults, caller: &Captured) -> Result<bool> {
     let members = &caller.members;
+    let (mut replaces_default, mut has_exp) = (false, defaults.adds(b"exp"));
     for (i, member) in members.iter().enumerate() {
         let name = caller.name(member);
         if members[..i].iter().any(|m| caller.name(m) == name) {
@@ -139,8 +208,14 @@ fn check(defaults: &Defaults, caller: &Captured) -> Result<()> {
                 Error::claims("the claims hold this name twice").with_field(field_name(name))
             );
         }
-        if name.len() == 5
-            && matches!(&name[1..4], b"exp" | b"nbf" | b"iat")
+        // the names that matter here are three letters long: five bytes with their quotes
+        let [b'"', short @ .., b'"'] = name else {
+            continue;
+        };
+        if short.len() != 3 {
+            continue;
+        }
+        if matches!(short, b"exp" | b"nbf" | b"iat")
             && !matches!(caller.value(member).first(), Some(b'-' | b'0'..=b'9'))
         {
             return Err(Error::claims(
@@ -148,15 +223,17 @@ fn check(defaults: &Defaults, caller: &Captured) -> Result<()> {
             )
             .with_field(field_name(name)));
         }
+        replaces_default |= defaults.adds(short);
+        has_exp |= short == b"exp";
     }
-    if !defaults.adds(b"exp") && caller.get(b"\"exp\"").is_none() && !defaults.allow_missing_exp {
+    if !has_exp && !defaults.allow_missing_exp {
         return Err(Error::claims(
             "the token has no expiry, and Hotsock rejects tokens without one: set issuer_token_ttl, \
              pass an exp claim, or allow tokens without exp explicitly",
         )
         .with_field("exp"));
     }
-    Ok(())
+    Ok(replaces_default)
 }
 
 fn write_int(out: &mut Vec<u8>, n: i64) {
@@ -193,13 +270,15 @@ mod tests {
     fn payload_json(defaults: &Defaults, claims: &str) -> String {
         let raw: &serde_json::value::RawValue = serde_json::from_str(claims).unwrap();
         let mut out = Vec::new();
-        write_payload(defaults, raw, 1_700_000_000, &mut out).unwrap();
+        PayloadWriter::new(defaults.clone())
+            .write(raw, 1_700_000_000, &mut out)
+            .unwrap();
         String::from_utf8(out).unwrap()
     }
 
     fn payload(defaults: &Defaults, claims: serde_json::Value) -> Result<String> {
         let mut out = Vec::new();
-        write_payload(defaults, &claims, 1_700_000_000, &mut out)?;
+        PayloadWriter::new(defaults.clone()).write(&claims, 1_700_000_000, &mut out)?;
         Ok(String::from_utf8(out).unwrap())
     }
 
@@ -221,6 +300,24 @@ mod tests {
             payload_json(&d, r#"{"b":1,"exp":5,"iss":"you"}"#),
             r#"{"aud":"hotsock","iat":1700000000,"iss":"you","exp":5,"b":1}"#
         );
+    }
+
+    #[test]
+    fn a_replaced_default_keeps_the_other_defaults_including_the_random_jti() {
+        let d = Defaults {
+            aud: Some(r#"["a","b"]"#.into()),
+            iat: true,
+            iss: None,
+            jti: true,
+            ttl: 10,
+            allow_missing_exp: false,
+        };
+        let p = payload_json(&d, r#"{"z":0,"iat":7}"#);
+        let (head, tail) = p.split_once(r#","jti":""#).unwrap();
+        assert_eq!(head, r#"{"aud":["a","b"],"iat":7"#);
+        let (jti, tail) = tail.split_once('"').unwrap();
+        assert_eq!((jti.len(), &jti[14..15]), (36, "4"));
+        assert_eq!(tail, r#","exp":1700000010,"z":0}"#);
     }
 
     #[test]
