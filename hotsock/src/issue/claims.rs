@@ -79,7 +79,7 @@ impl Defaults {
 
 /// Writes payloads: the [`Defaults`] with everything that does not change per token (the `{`, the names,
 /// `aud`, `iss`, the commas) joined once into literal pieces, so a token pays only for `iat`, `jti` and `exp`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct PayloadWriter {
     defaults: Defaults,
     /// Literal JSON, each piece followed by the varying value that comes after it, if any.
