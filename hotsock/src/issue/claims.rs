@@ -302,6 +302,174 @@ mod tests {
         );
     }
 
+    /// The gem's rule written the plain way, for comparison: the defaults in order, a caller value replacing a
+    /// default's in place, then the caller's other members; `None` where the issuer must refuse.
+    fn reference(d: &Defaults, now: i64, jti: &str, claims: &[(&str, String)]) -> Option<String> {
+        let mut members: Vec<(String, String)> = Vec::new();
+        let defaults = [
+            ("aud", d.aud.clone()),
+            ("iat", d.iat.then(|| now.to_string())),
+            ("iss", d.iss.clone()),
+            ("jti", d.jti.then(|| jti.to_owned())),
+            ("exp", (d.ttl > 0).then(|| (now + d.ttl as i64).to_string())),
+        ];
+        for (name, value) in defaults {
+            if let Some(value) = value {
+                members.push((name.to_owned(), value));
+            }
+        }
+        for (i, (name, value)) in claims.iter().enumerate() {
+            if claims[..i].iter().any(|(other, _)| other == name) {
+                return None;
+            }
+            let numeric = value.starts_with(|c: char| c == '-' || c.is_ascii_digit());
+            if matches!(*name, "exp" | "nbf" | "iat") && !numeric {
+                return None;
+            }
+            match members.iter_mut().find(|(n, _)| n == name) {
+                Some(member) if defaults_named(d, name) => member.1 = value.clone(),
+                _ => members.push(((*name).to_owned(), value.clone())),
+            }
+        }
+        if !members.iter().any(|(n, _)| n == "exp") && !d.allow_missing_exp {
+            return None;
+        }
+        let body: Vec<String> = members
+            .iter()
+            .map(|(n, v)| format!("{}:{v}", serde_json::to_string(n).unwrap()))
+            .collect();
+        Some(format!("{{{}}}", body.join(",")))
+    }
+
+    fn write_to_string<C: serde::Serialize + ?Sized>(
+        writer: &PayloadWriter,
+        claims: &C,
+    ) -> Result<String> {
+        let mut out = Vec::new();
+        writer.write(claims, 1_700_000_000, &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    /// Claims as a map serialized member by member (`serialize_key`, then `serialize_value`), in order.
+    struct OrderedMap<'a>(Vec<(&'a str, serde_json::Value)>);
+
+    impl serde::Serialize for OrderedMap<'_> {
+        fn serialize<S: serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> std::result::Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap as _;
+            let mut map = serializer.serialize_map(Some(self.0.len()))?;
+            for (name, value) in &self.0 {
+                map.serialize_key(name)?;
+                map.serialize_value(value)?;
+            }
+            map.end()
+        }
+    }
+
+    fn defaults_named(d: &Defaults, name: &str) -> bool {
+        d.adds(name.as_bytes())
+    }
+
+    #[test]
+    fn random_defaults_and_claims_merge_as_the_gem_merges_them() {
+        // xorshift64*: reproducible without a dependency
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |n: u64| {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+        };
+        let names = [
+            "aud", "iat", "iss", "jti", "exp", "nbf", "sub", "scope", "a\"b", "é",
+        ];
+        let values = [
+            r#""x""#,
+            "1",
+            "-5",
+            "-0.25",
+            "true",
+            "null",
+            r#"["a",1]"#,
+            r#"{"k":{"n":[]}}"#,
+        ];
+        let (mut accepted, mut refused) = (0, 0);
+        for _ in 0..2_000 {
+            let d = Defaults {
+                aud: [
+                    None,
+                    Some(r#""hotsock""#.into()),
+                    Some(r#"["a","b"]"#.into()),
+                ][next(3) as usize]
+                    .clone(),
+                iat: next(2) == 0,
+                iss: (next(2) == 0).then(|| r#""me""#.into()),
+                jti: next(2) == 0,
+                ttl: [0, 1, 3600][next(3) as usize],
+                allow_missing_exp: next(2) == 0,
+            };
+            let claims: Vec<(&str, String)> = (0..next(6))
+                .map(|_| {
+                    (
+                        names[next(names.len() as u64) as usize],
+                        values[next(values.len() as u64) as usize].to_owned(),
+                    )
+                })
+                .collect();
+            let text = format!(
+                "{{{}}}",
+                claims
+                    .iter()
+                    .map(|(n, v)| format!("{}:{v}", serde_json::to_string(n).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let raw: &serde_json::value::RawValue = serde_json::from_str(&text).unwrap();
+            let map = OrderedMap(
+                claims
+                    .iter()
+                    .map(|(n, v)| (*n, serde_json::from_str(v).unwrap()))
+                    .collect(),
+            );
+            let writer = PayloadWriter::new(d.clone());
+            let as_text = write_to_string(&writer, raw);
+            let as_map = write_to_string(&writer, &map);
+            for ours in [as_text, as_map] {
+                // a random jti is whatever the issuer drew: read it back, check its shape, use it in the reference
+                let random_jti = d.jti && !claims.iter().any(|(n, _)| *n == "jti");
+                let jti = match (&ours, random_jti) {
+                    (Ok(p), true) => {
+                        let (_, rest) = p.split_once(r#""jti":""#).unwrap();
+                        let jti = &rest[..36];
+                        assert_eq!((&jti[14..15], jti.matches('-').count()), ("4", 4), "{p}");
+                        jti.to_owned()
+                    }
+                    _ => String::new(),
+                };
+                let expected = reference(&d, 1_700_000_000, &format!("{jti:?}"), &claims);
+                match (&ours, &expected) {
+                    (Ok(ours), Some(expected)) => {
+                        accepted += 1;
+                        assert_eq!(ours, expected, "{d:?} {text}");
+                        serde_json::from_str::<serde_json::Value>(ours).unwrap();
+                    }
+                    (Err(e), None) => {
+                        refused += 1;
+                        assert_eq!(e.kind(), crate::ErrorKind::Claims);
+                    }
+                    _ => panic!("{d:?} {text}: ours {ours:?}, expected {expected:?}"),
+                }
+            }
+        }
+        // both outcomes are well represented, so the comparison covers them
+        assert!(
+            accepted > 500 && refused > 500,
+            "{accepted} accepted, {refused} refused"
+        );
+    }
+
     #[test]
     fn a_replaced_default_keeps_the_other_defaults_including_the_random_jti() {
         let d = Defaults {
