@@ -19,13 +19,22 @@ pub(crate) struct Defaults {
     pub(crate) allow_missing_exp: bool,
 }
 
+/// A member name given as JSON (quotes included) without its quotes, when it is three letters long, as every
+/// name the defaults and the time-claim checks care about is.
+fn three_letter(json_name: &[u8]) -> Option<&[u8]> {
+    match json_name {
+        [b'"', name @ .., b'"'] if name.len() == 3 => Some(name),
+        _ => None,
+    }
+}
+
 impl Defaults {
-    /// Whether a default claim of this name is added (and so already written in its place).
     /// Like `adds`, for a name as JSON (quotes included).
     fn adds_json(&self, json_name: &[u8]) -> bool {
-        json_name.len() == 5 && self.adds(&json_name[1..4])
+        three_letter(json_name).is_some_and(|name| self.adds(name))
     }
 
+    /// Whether a default claim of this name is added (and so already written in its place).
     fn adds(&self, name: &[u8]) -> bool {
         match name {
             b"aud" => self.aud.is_some(),
@@ -208,13 +217,9 @@ fn check(defaults: &Defaults, caller: &Captured) -> Result<bool> {
                 Error::claims("the claims hold this name twice").with_field(field_name(name))
             );
         }
-        // the names that matter here are three letters long: five bytes with their quotes
-        let [b'"', short @ .., b'"'] = name else {
+        let Some(short) = three_letter(name) else {
             continue;
         };
-        if short.len() != 3 {
-            continue;
-        }
         if matches!(short, b"exp" | b"nbf" | b"iat")
             && !matches!(caller.value(member).first(), Some(b'-' | b'0'..=b'9'))
         {
@@ -327,18 +332,25 @@ mod tests {
                 return None;
             }
             match members.iter_mut().find(|(n, _)| n == name) {
-                Some(member) if defaults_named(d, name) => member.1 = value.clone(),
-                _ => members.push(((*name).to_owned(), value.clone())),
+                // only a default can be found: a caller name seen before was refused above
+                Some(member) => member.1 = value.clone(),
+                None => members.push(((*name).to_owned(), value.clone())),
             }
         }
         if !members.iter().any(|(n, _)| n == "exp") && !d.allow_missing_exp {
             return None;
         }
+        Some(object(
+            members.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        ))
+    }
+
+    /// A JSON object of these members (names as text, values as JSON), in order.
+    fn object<'a>(members: impl Iterator<Item = (&'a str, &'a str)>) -> String {
         let body: Vec<String> = members
-            .iter()
             .map(|(n, v)| format!("{}:{v}", serde_json::to_string(n).unwrap()))
             .collect();
-        Some(format!("{{{}}}", body.join(",")))
+        format!("{{{}}}", body.join(","))
     }
 
     fn write_to_string<C: serde::Serialize + ?Sized>(
@@ -366,10 +378,6 @@ mod tests {
             }
             map.end()
         }
-    }
-
-    fn defaults_named(d: &Defaults, name: &str) -> bool {
-        d.adds(name.as_bytes())
     }
 
     #[test]
@@ -418,14 +426,7 @@ mod tests {
                     )
                 })
                 .collect();
-            let text = format!(
-                "{{{}}}",
-                claims
-                    .iter()
-                    .map(|(n, v)| format!("{}:{v}", serde_json::to_string(n).unwrap()))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            );
+            let text = object(claims.iter().map(|(n, v)| (*n, v.as_str())));
             let raw: &serde_json::value::RawValue = serde_json::from_str(&text).unwrap();
             let map = OrderedMap(
                 claims
